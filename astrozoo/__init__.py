@@ -1,0 +1,40 @@
+"""astrozoo: a Keras 3 model zoo of pretrained astrophysics models.
+
+Example:
+    >>> import astrozoo
+    >>> isinstance(astrozoo.list_models(), list)
+    True
+"""
+
+__version__ = "0.1.0"
+
+from astrozoo import builders, layers
+from astrozoo.errors import (
+    AstrozooError,
+    ConfigError,
+    InputError,
+    IntegrityError,
+    ModelNotFoundError,
+)
+from astrozoo.loading import load, resolve_spec, save
+from astrozoo.manifest import list_models
+from astrozoo.predict import predict
+from astrozoo.spec import InputSpec, ModelSpec, spec
+
+__all__ = [
+    "AstrozooError",
+    "ConfigError",
+    "InputError",
+    "InputSpec",
+    "IntegrityError",
+    "ModelNotFoundError",
+    "ModelSpec",
+    "builders",
+    "layers",
+    "list_models",
+    "load",
+    "predict",
+    "resolve_spec",
+    "save",
+    "spec",
+]

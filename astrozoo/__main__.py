@@ -1,0 +1,7 @@
+"""``python -m astrozoo`` runs the command line."""
+
+import sys
+
+from astrozoo.cli import main
+
+sys.exit(main())

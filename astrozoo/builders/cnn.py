@@ -1,0 +1,119 @@
+"""Convolutional image classifiers with the knobs of an introductory course."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from astrozoo.builders.registry import dense_stack, output_head, register_builder
+from astrozoo.layers import ImagePreprocessing, RandomDihedral
+from astrozoo.spec import InputSpec
+
+
+def image_input_spec(args: dict) -> InputSpec:
+    """InputSpec of an image model from its builder arguments."""
+    info = args.get("input_info") or {}
+    return InputSpec(
+        kind="image",
+        shape=(None, None, int(args["channels"])),
+        bands=info.get("bands", ()),
+        units=info.get("units"),
+        pixel_scale_arcsec=info.get("pixel_scale_arcsec"),
+    )
+
+
+def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment):
+    """Preprocessing then training-only augmentation, shared by the image builders."""
+    x = ImagePreprocessing(
+        image_size=image_size,
+        crop_fraction=crop_fraction,
+        stretch=stretch,
+        normalize=normalize,
+        scale=scale,
+        name="preprocessing",
+    )(inputs)
+    if augment == "dihedral":
+        return RandomDihedral(name="augmentation")(x)
+    if augment in (None, "none"):
+        return keras.layers.Identity(name="augmentation")(x)
+    raise ValueError(f"augment must be 'dihedral' or None. Received: augment={augment!r}")
+
+
+@register_builder("cnn", input_spec=image_input_spec)
+def cnn(
+    class_names: Sequence[str] | None = None,
+    channels: int = 1,
+    image_size: Sequence[int] = (64, 64),
+    task: str = "classification",
+    target_names: Sequence[str] | None = None,
+    filters: Sequence[int] = (16, 32, 64),
+    kernel_size: int = 3,
+    strides: int = 1,
+    pool_size: int | None = 2,
+    batch_norm: bool = True,
+    dense_units: Sequence[int] = (64,),
+    dropout: float = 0.5,
+    crop_fraction: float = 1.0,
+    stretch: str | None = None,
+    normalize: str | None = "per_image",
+    scale: float = 255.0,
+    augment: str | None = "dihedral",
+    input_info: dict | None = None,
+) -> keras.Model:
+    """Builds a plain CNN: conv blocks, then a fully connected head with dropout.
+
+    Images of any size enter the model; its preprocessing crops, resizes to
+    ``image_size``, stretches and normalizes them, and its augmentation applies
+    random flips and 90-degree rotations in training only.
+
+    Args:
+        class_names: classes of a classifier.
+        channels: number of image channels (1 for radio, 3 for gri/RGB).
+        image_size: (height, width) after resizing.
+        task: ``"classification"`` or ``"regression"``.
+        target_names: predicted quantities of a regressor.
+        filters: number of filters of each conv block.
+        kernel_size: convolution kernel size.
+        strides: convolution stride.
+        pool_size: max-pooling size after each block, or None for no pooling.
+        batch_norm: batch normalization after each convolution.
+        dense_units: widths of the fully connected layers of the head.
+        dropout: dropout rate in the fully connected head.
+        crop_fraction: central fraction of each side kept before resizing.
+        stretch: ``None``, ``"asinh"`` or ``"log"`` (see `ImagePreprocessing`).
+        normalize: normalization mode (see `ImagePreprocessing`).
+        scale: divisor for ``normalize="unit"``.
+        augment: ``"dihedral"`` or None.
+        input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``.
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Example:
+        >>> import numpy as np
+        >>> model = cnn(["FRI", "FRII"], channels=1, image_size=(16, 16), filters=(4, 8))
+        >>> model.predict(np.random.rand(2, 40, 40, 1), verbose=0).shape
+        (2, 2)
+    """
+    inputs = keras.Input(shape=(None, None, int(channels)), name="image")
+    x = image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment)
+    for i, width in enumerate(filters):
+        x = keras.layers.Conv2D(
+            int(width),
+            int(kernel_size),
+            strides=int(strides),
+            padding="same",
+            use_bias=not batch_norm,
+            name=f"conv_{i}",
+        )(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization(name=f"conv_{i}_bn")(x)
+        x = keras.layers.Activation("relu", name=f"conv_{i}_relu")(x)
+        if pool_size:
+            x = keras.layers.MaxPooling2D(int(pool_size), name=f"conv_{i}_pool")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dropout(float(dropout), name="flatten_dropout")(x) if dropout else x
+    x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="fc")
+    outputs = output_head(x, task, class_names, target_names)
+    return keras.Model(inputs, outputs, name="cnn")

@@ -1,0 +1,93 @@
+"""LSTM and GRU networks for variable-length, multi-band light curves."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from astrozoo.builders.registry import dense_stack, output_head, register_builder
+from astrozoo.layers import LightCurvePreprocessing
+from astrozoo.spec import InputSpec
+
+CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
+
+
+def _input_spec(args: dict) -> InputSpec:
+    bands = list(args["bands"])
+    info = args.get("input_info") or {}
+    return InputSpec(
+        kind="lightcurve",
+        shape=(None, 3 + len(bands)),
+        columns=("time", "value", "error", *(f"band_{b}" for b in bands)),
+        bands=bands,
+        units=info.get("units", "mag"),
+    )
+
+
+@register_builder("recurrent", input_spec=_input_spec)
+def recurrent(
+    class_names: Sequence[str] | None = None,
+    bands: Sequence[str] = ("g",),
+    cell: str = "gru",
+    units: Sequence[int] = (64, 64),
+    bidirectional: bool = False,
+    dropout: float = 0.1,
+    dense_units: Sequence[int] = (),
+    task: str = "classification",
+    target_names: Sequence[str] | None = None,
+    noise_stddev: float = 0.02,
+    input_info: dict | None = None,
+) -> keras.Model:
+    """Builds a stacked (optionally bidirectional) LSTM or GRU over light curves.
+
+    Input: (batch, steps, 3 + len(bands)) padded with all-zero steps, channels
+    ``time, value, error`` then a one-hot band code (see
+    `astrozoo.io.lightcurve_to_sequence`). Inside the model: masking of the
+    padding, per-band normalization (`LightCurvePreprocessing`), training-only
+    Gaussian noise, the recurrent stack and the head.
+
+    Args:
+        class_names: classes of a classifier.
+        bands: band names in one-hot order, e.g. ``["u", "g", "r", "i", "z"]``.
+        cell: ``"lstm"`` or ``"gru"``.
+        units: width of each recurrent layer; all but the last return sequences.
+        bidirectional: wrap each recurrent layer in `keras.layers.Bidirectional`.
+        dropout: dropout rate on recurrent layer inputs and before the output.
+        dense_units: widths of Dense layers between the recurrent stack and output.
+        task: ``"classification"`` or ``"regression"``.
+        target_names: predicted quantities of a regressor.
+        noise_stddev: training-only Gaussian noise on the normalized channels.
+        input_info: description of the input, e.g. ``{"units": "mag"}``.
+
+    Returns:
+        An uncompiled `keras.Model`.
+
+    Example:
+        >>> import numpy as np
+        >>> model = recurrent(["RRab", "RRc"], bands=["g", "r"], cell="lstm", units=(8,))
+        >>> model.predict(np.random.rand(2, 30, 5), verbose=0).shape
+        (2, 2)
+    """
+    if cell not in CELLS:
+        raise ValueError(f"cell must be 'lstm' or 'gru'. Received: cell={cell!r}")
+    if not units:
+        raise ValueError(f"units needs at least one layer width. Received: units={units!r}")
+    bands = list(bands)
+    inputs = keras.Input(shape=(None, 3 + len(bands)), name="lightcurve")
+    x = keras.layers.Masking(mask_value=0.0, name="masking")(inputs)
+    x = LightCurvePreprocessing(n_bands=len(bands), name="preprocessing")(x)
+    x = keras.layers.GaussianNoise(float(noise_stddev), name="augmentation")(x)
+    for i, width in enumerate(units):
+        layer = CELLS[cell](
+            int(width),
+            return_sequences=i < len(units) - 1,
+            dropout=float(dropout),
+            name=f"{cell}_{i}",
+        )
+        x = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")(x) if bidirectional else layer(x)
+    x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="dense")
+    if dropout:
+        x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
+    outputs = output_head(x, task, class_names, target_names)
+    return keras.Model(inputs, outputs, name=f"recurrent_{cell}")

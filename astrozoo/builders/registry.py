@@ -1,0 +1,135 @@
+"""The builder registry: names to builder functions, and rebuilding from JSON config."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+
+import keras
+
+from astrozoo.errors import ConfigError
+from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec
+
+BUILDERS: dict[str, Callable[..., keras.Model]] = {}
+
+
+def register_builder(
+    name: str,
+    *,
+    input_spec: Callable[[dict], InputSpec],
+    transient: tuple[str, ...] = (),
+    resolve: Callable[[dict], dict] | None = None,
+):
+    """Registers a builder and makes every model it returns carry a `ModelSpec`.
+
+    The wrapped function's arguments, bound and completed with defaults, are
+    recorded as the spec's JSON ``arguments``; calling the builder again with them
+    rebuilds the same architecture. ``transient`` arguments (training data used
+    to adapt a layer, pretrained weights) are left out, since their effect is in
+    the weights. ``resolve`` may rewrite the arguments before building (e.g. a zoo
+    backbone name into its concrete architecture).
+
+    Args:
+        name: the builder's name in configs and the manifest.
+        input_spec: function of the recorded arguments returning the model's InputSpec.
+        transient: argument names that are not recorded.
+        resolve: optional function rewriting the bound arguments before building.
+    """
+
+    def decorate(fn):
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def build(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
+            if resolve is not None:
+                arguments = resolve(arguments)
+            model = fn(**arguments)
+            recorded = _jsonable({k: v for k, v in arguments.items() if k not in transient})
+            task = recorded.get("task", "classification")
+            model_spec = ModelSpec(
+                builder=name,
+                arguments=recorded,
+                task=task,
+                class_names=recorded.get("class_names") or (),
+                target_names=recorded.get("target_names") or (),
+                input=input_spec(recorded),
+            )
+            return attach_spec(model, model_spec)
+
+        BUILDERS[name] = build
+        return build
+
+    return decorate
+
+
+def build_from_config(builder: str, arguments: dict) -> keras.Model:
+    """Rebuilds a model from a builder name and its recorded arguments.
+
+    Only registered astrozoo builders can be named, so a config never makes
+    astrozoo import or run anything else.
+
+    Raises:
+        ConfigError: the builder is unknown or the arguments do not fit it.
+
+    Example:
+        >>> model = build_from_config("mlp", {"features": ["g", "r"], "class_names": ["a", "b"]})
+        >>> model.output_shape
+        (None, 2)
+    """
+    if builder not in BUILDERS:
+        raise ConfigError(
+            f"Unknown builder {builder!r}: refusing to build it. Expected one of {sorted(BUILDERS)}."
+        )
+    if not isinstance(arguments, dict):
+        raise ConfigError(f"Builder arguments must be a JSON object. Received: {arguments!r}")
+    signature = inspect.signature(BUILDERS[builder])
+    unknown = set(arguments) - set(signature.parameters)
+    if unknown:
+        raise ConfigError(
+            f"Unknown arguments for builder {builder!r}: {sorted(unknown)}. "
+            f"Expected among {sorted(signature.parameters)}."
+        )
+    try:
+        return BUILDERS[builder](**arguments)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"Cannot build {builder!r} from its config: {err}") from err
+
+
+def check_outputs(task: str, class_names, target_names) -> int:
+    """Validates a builder's task arguments and returns the number of outputs."""
+    if task == "classification":
+        if not class_names or len(class_names) < 2:
+            raise ValueError(
+                f"A classifier needs at least two class_names. Received: class_names={class_names!r}"
+            )
+        if len(set(class_names)) != len(class_names):
+            raise ValueError(f"class_names must be unique. Received: {class_names!r}")
+        return len(class_names)
+    if task == "regression":
+        if not target_names:
+            raise ValueError(f"A regressor needs target_names, e.g. ['redshift']. Received: {target_names!r}")
+        return len(target_names)
+    raise ValueError(f"task must be 'classification' or 'regression'. Received: task={task!r}")
+
+
+def output_head(x, task: str, class_names, target_names):
+    """Adds the final Dense layer: softmax over classes, or linear regression outputs."""
+    n = check_outputs(task, class_names, target_names)
+    activation = "softmax" if task == "classification" else None
+    return keras.layers.Dense(n, activation=activation, name="predictions", dtype="float32")(x)
+
+
+def dense_stack(x, units, dropout: float, batch_norm: bool, activation: str = "relu", prefix="dense"):
+    """Adds Dense [+ BatchNorm] + activation [+ Dropout] for each width in ``units``."""
+    for i, width in enumerate(units):
+        x = keras.layers.Dense(int(width), use_bias=not batch_norm, name=f"{prefix}_{i}")(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization(name=f"{prefix}_{i}_bn")(x)
+        x = keras.layers.Activation(activation, name=f"{prefix}_{i}_{activation}")(x)
+        if dropout:
+            x = keras.layers.Dropout(float(dropout), name=f"{prefix}_{i}_dropout")(x)
+    return x

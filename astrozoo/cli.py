@@ -1,0 +1,119 @@
+"""The ``astrozoo`` command: predict, list, info.
+
+Exit codes: 0 success; 2 usage error (bad arguments, unknown model, no input);
+3 when some inputs failed (their rows say why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_USAGE, EXIT_SOME_FAILED = 0, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from astrozoo.errors import AstrozooError, InputError, ModelNotFoundError  # noqa: PLC0415
+
+    try:
+        return args.run(args)
+    except (ModelNotFoundError, InputError) as err:
+        print(f"astrozoo: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except AstrozooError as err:
+        print(f"astrozoo: error: {err}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="astrozoo", description="Pretrained astrophysics models for Keras.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    predict = commands.add_parser("predict", help="run a model on images, light curves or tables")
+    predict.add_argument("model", help="zoo name, model folder, or hf://org/repo")
+    predict.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
+    predict.add_argument(
+        "-o", "--output", help="write the table here (.csv, .ecsv, .fits); default: CSV on stdout"
+    )
+    predict.add_argument(
+        "--batch-size", type=_positive_int, default=32, help="examples per batch (default 32)"
+    )
+    predict.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    predict.set_defaults(run=_predict)
+
+    listing = commands.add_parser("list", help="list the zoo's models")
+    listing.add_argument("--task", choices=["classification", "regression"])
+    listing.set_defaults(run=_list)
+
+    info = commands.add_parser("info", help="show a model's spec as JSON")
+    info.add_argument("model", help="zoo name or model folder")
+    info.set_defaults(run=_info)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _predict(args) -> int:
+    import astrozoo  # noqa: PLC0415
+    from astrozoo.integrity import atomic_path  # noqa: PLC0415
+
+    model = astrozoo.load(args.model)
+    table = astrozoo.predict(model, args.inputs, batch_size=args.batch_size, progress=not args.no_progress)
+    if args.output:
+        output = Path(args.output)
+        with atomic_path(output) as tmp:
+            table.write(tmp, format=_table_format(output), overwrite=True)
+    else:
+        table.write(sys.stdout, format="ascii.csv")
+    failed = sum(bool(e) for e in table["error"])
+    if failed:
+        print(f"astrozoo: {failed} of {len(table)} inputs failed; see the error column.", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+def _table_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    formats = {".csv": "ascii.csv", ".ecsv": "ascii.ecsv", ".fits": "fits", ".txt": "ascii.fixed_width"}
+    if suffix not in formats:
+        from astrozoo.errors import InputError  # noqa: PLC0415
+
+        raise InputError(f"Output {str(path)!r}: expected a .csv, .ecsv, .fits or .txt file name.")
+    return formats[suffix]
+
+
+def _list(args) -> int:
+    import astrozoo  # noqa: PLC0415
+
+    rows = [("name", "task", "classes / outputs", "input", "headline metric")]
+    for name in astrozoo.list_models(task=args.task):
+        spec = astrozoo.resolve_spec(name)
+        kind = spec.input.kind + (f" ({', '.join(spec.input.columns)})" if spec.input.kind == "table" else "")
+        rows.append((name, spec.task, ", ".join(spec.output_names), kind, spec.headline_metric()))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def _info(args) -> int:
+    import astrozoo  # noqa: PLC0415
+
+    print(json.dumps(astrozoo.resolve_spec(args.model).to_dict(), indent=2))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Exceptions raised by astrozoo. Every one derives from `AstrozooError`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class AstrozooError(Exception):
+    """Base class of every error astrozoo raises on purpose."""
+
+
+class ModelNotFoundError(AstrozooError, LookupError):
+    """A model name, folder or Hub reference that does not resolve to a model."""
+
+    @classmethod
+    def for_name(cls, name: str, known: Iterable[str]) -> ModelNotFoundError:
+        """Builds the error for an unknown zoo name, suggesting close matches.
+
+        Example:
+            >>> print(ModelNotFoundError.for_name("galaxy-resent", ["galaxy-resnet"]))
+            Unknown model 'galaxy-resent'. Did you mean: galaxy-resnet? ...
+        """
+        known = sorted(known)
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        listing = ", ".join(known) if known else "(the zoo is empty)"
+        return cls(
+            f"Unknown model {name!r}.{hint} Expected a zoo name ({listing}), "
+            "a model folder written by astrozoo.save, or 'hf://org/repo'."
+        )
+
+
+class ConfigError(AstrozooError, ValueError):
+    """A model config or manifest entry that astrozoo refuses to build."""
+
+
+class IntegrityError(AstrozooError):
+    """A file whose sha256 or size differs from the one recorded for it."""
+
+
+class InputError(AstrozooError, ValueError):
+    """An input file or value that cannot be turned into model input."""

@@ -1,0 +1,23 @@
+"""Readers that turn astronomical files into model inputs.
+
+Images (FITS, including gzip and tile-compressed, JPEG, PNG), light curves
+(multi-band CSV, Kepler/TESS light-curve FITS) and catalogue tables (CSV, FITS
+tables, whitespace text with a ``#`` header line). Every reader raises
+`astrozoo.InputError` naming the file and what was expected.
+"""
+
+from astrozoo.io.discover import find_inputs, input_kind_of
+from astrozoo.io.images import ImageMeta, read_image
+from astrozoo.io.lightcurves import lightcurve_to_sequence, read_lightcurve
+from astrozoo.io.tables import read_table, table_features
+
+__all__ = [
+    "ImageMeta",
+    "find_inputs",
+    "input_kind_of",
+    "lightcurve_to_sequence",
+    "read_image",
+    "read_lightcurve",
+    "read_table",
+    "table_features",
+]

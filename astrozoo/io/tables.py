@@ -1,0 +1,103 @@
+"""Reading catalogue tables (CSV, FITS tables, whitespace text with a ``#`` header line)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from astrozoo.errors import InputError
+from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
+
+
+def read_table(path: str | os.PathLike):
+    """Reads a catalogue table as an `astropy.table.Table`.
+
+    Formats: FITS binary tables, ECSV, CSV, and whitespace- or tab-separated
+    text whose column names are on the last ``#`` comment line before the data
+    (e.g. ``SDSS_MGS.train`` and the OGLE-III catalogue), also gzip- or
+    bzip2-compressed.
+
+    Raises:
+        InputError: missing, empty or unreadable file.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "mgs.txt"
+        >>> _ = p.write_text("#zs u g\\n0.08 19.6 18.1\\n0.12 19.8 17.9\\n")
+        >>> read_table(p).colnames
+        ['zs', 'u', 'g']
+    """
+    from astropy.table import Table  # noqa: PLC0415
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{str(path)!r}: no such file (expected a table file).")
+    try:
+        if has_suffix(path, FITS_SUFFIXES):
+            table = Table.read(path, format="fits")
+        elif has_suffix(path, (".ecsv",)):
+            table = Table.read(path, format="ascii.ecsv")
+        else:
+            table = _read_text_table(path)
+    except InputError:
+        raise
+    except Exception as err:  # noqa: BLE001 (astropy's readers raise many kinds)
+        raise InputError(f"{str(path)!r}: not a readable table ({type(err).__name__}: {err}).") from None
+    if len(table) == 0:
+        raise InputError(f"{str(path)!r}: the table has no rows.")
+    return table
+
+
+def _read_text_table(path: Path):
+    from astropy.io import ascii as astropy_ascii  # noqa: PLC0415
+    from astropy.utils.data import get_readable_fileobj  # noqa: PLC0415
+
+    with get_readable_fileobj(str(path), encoding="utf-8") as f:  # also gzip, bzip2, xz
+        text = f.read()
+    lines = text.splitlines()
+    header = [line for line in lines if line.startswith("#")]
+    data = [line for line in lines if line.strip() and not line.startswith("#")]
+    if not data:
+        raise InputError(f"{str(path)!r}: the table has no rows.")
+    tabs = "\t" in data[0]
+    if not header:
+        text_format = "tab" if tabs else ("csv" if "," in data[0] else "basic")
+        return astropy_ascii.read(text, format=text_format, guess=False)
+    # Column names are on the last comment line before the data.
+    names = header[-1].lstrip("#").strip().split("\t" if tabs else None)
+    names = [n.strip() for n in names]
+    if tabs:  # the tab reader keeps trailing empty fields; it expects a header line, so add one
+        return astropy_ascii.read(["\t".join(names), *data], format="tab", guess=False)
+    return astropy_ascii.read(data, format="no_header", names=names, guess=False)
+
+
+def table_features(
+    table, columns: Sequence[str], source: str = "table", missing_value: float | None = None
+) -> np.ndarray:
+    """Extracts named columns as a float32 (rows, columns) array.
+
+    Extra columns are ignored. Empty (masked) cells become ``missing_value``
+    when the model has one, else NaN.
+
+    Raises:
+        InputError: a column is missing or not numeric.
+    """
+    missing = [c for c in columns if c not in table.colnames]
+    if missing:
+        raise InputError(
+            f"{source!r}: missing columns {missing}. Expected columns {list(columns)}; "
+            f"found {table.colnames}."
+        )
+    fill = np.nan if missing_value is None else missing_value
+    out = np.empty((len(table), len(columns)), dtype=np.float32)
+    for j, name in enumerate(columns):
+        column = table[name]
+        try:
+            values = column.filled(fill) if hasattr(column, "filled") else column
+            out[:, j] = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(f"{source!r}: column {name!r} is not numeric (dtype {column.dtype}).") from None
+    return out

@@ -1,0 +1,247 @@
+"""Saving and loading astrozoo model folders: JSON config, weights, verified metadata.
+
+A model folder holds ``config.json`` (builder name and arguments),
+``model.weights.h5`` (weights only) and ``metadata.json`` (the model's spec,
+library versions, parameter count, and the sha256 and size of the other files).
+Loading rebuilds the architecture with an astrozoo builder, checks every file's
+sha256, then fills the weights: no Keras config, pickle or code is ever
+deserialized from a folder.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+
+from astrozoo import manifest
+from astrozoo.builders import build_from_config
+from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
+from astrozoo.integrity import check_relative_name, file_record, verify_file
+from astrozoo.spec import ModelSpec, attach_spec, spec
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.weights.h5"
+METADATA_FILE = "metadata.json"
+MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
+DESCRIPTIVE_FIELDS = ("name", "description", "metrics", "training", "hub", "license", "citation")
+
+
+def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = False, **describe) -> Path:
+    """Writes a model folder that `load` turns back into the same model.
+
+    The folder is written beside its destination and moved into place only when
+    complete, so a crash never leaves a half-written model behind.
+
+    Args:
+        model: a model built by an astrozoo builder or loaded by `load`.
+        folder: destination folder.
+        overwrite: replace an existing folder.
+        **describe: descriptive spec fields to set, e.g. ``name``, ``metrics``,
+            ``description``, ``license``, ``training``.
+
+    Returns:
+        The folder's path.
+
+    Example:
+        >>> import tempfile, numpy as np, astrozoo
+        >>> model = astrozoo.builders.mlp(["g", "r"], class_names=["STAR", "QSO"])
+        >>> folder = astrozoo.save(model, tempfile.mkdtemp() + "/my-mlp", name="my-mlp")
+        >>> sorted(p.name for p in folder.iterdir())
+        ['config.json', 'metadata.json', 'model.weights.h5']
+    """
+    model_spec = spec(model)
+    unknown = set(describe) - set(DESCRIPTIVE_FIELDS)
+    if unknown:
+        raise TypeError(f"save() got unknown fields {sorted(unknown)}; expected among {DESCRIPTIVE_FIELDS}")
+    model_spec = model_spec.replace(**describe)
+    folder = Path(folder)
+    if folder.exists() and not overwrite:
+        raise AstrozooError(f"Folder {str(folder)!r} already exists: pass overwrite=True to replace it.")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.partial-"))
+    try:
+        config = {"builder": model_spec.builder, "arguments": model_spec.arguments}
+        _write_json(staging / CONFIG_FILE, config)
+        model.save_weights(staging / WEIGHTS_FILE)
+        description = model_spec.to_dict()
+        for key in ("builder", "arguments"):
+            description.pop(key)
+        metadata = {
+            "astrozoo_format": manifest.FORMAT_VERSION,
+            "spec": description,
+            "files": {name: file_record(staging / name) for name in MODEL_FILES},
+            "parameter_count": int(model.count_params()),
+            "versions": library_versions(),
+            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        }
+        _write_json(staging / METADATA_FILE, metadata)
+        _move_into_place(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def load(ref: str | os.PathLike, revision: str | None = None) -> keras.Model:
+    """Loads a zoo model by name, or a model folder, with every file verified first.
+
+    Args:
+        ref: a zoo name (``"galaxy-resnet"``), a folder written by `save`, or
+            ``"hf://org/repo"``.
+        revision: Hub revision (``hf://`` references only).
+
+    Returns:
+        A `keras.Model` built by an astrozoo builder, weights filled, its spec
+        reachable with `astrozoo.spec`.
+
+    Raises:
+        ModelNotFoundError: nothing of that name; close zoo names are suggested.
+        IntegrityError: a file's sha256 or size differs from its record.
+        ConfigError: the config names an unknown builder or bad arguments.
+
+    Example:
+        >>> import astrozoo
+        >>> astrozoo.load("no-such-model")
+        Traceback (most recent call last):
+        ...
+        astrozoo.errors.ModelNotFoundError: Unknown model 'no-such-model'...
+    """
+    ref_text = os.fspath(ref)
+    if ref_text.startswith("hf://"):
+        raise AstrozooError(
+            f"Loading from the Hugging Face Hub ({ref_text!r}, revision={revision!r}) is not "
+            "available in this version of astrozoo: download the repo and load its folder."
+        )
+    if revision is not None:
+        raise AstrozooError(f"revision applies to hf:// references only. Received: ref={ref_text!r}")
+    models = manifest.read_manifest()["models"]
+    if ref_text in models:
+        return _load_zoo(ref_text, models[ref_text])
+    if Path(ref_text).is_dir():
+        return load_folder(ref_text)
+    raise ModelNotFoundError.for_name(ref_text, models)
+
+
+def resolve_spec(ref: str | os.PathLike) -> ModelSpec:
+    """Returns a model's spec (zoo name or folder) without building it or reading weights."""
+    ref_text = os.fspath(ref)
+    models = manifest.read_manifest()["models"]
+    if ref_text in models:
+        return manifest.entry_spec(ref_text, models[ref_text])
+    if Path(ref_text).is_dir():
+        config, metadata = _read_folder_json(Path(ref_text))
+        return ModelSpec.from_dict({**metadata["spec"], **config})
+    raise ModelNotFoundError.for_name(ref_text, models)
+
+
+def load_folder(folder: str | os.PathLike, records: dict | None = None, **describe) -> keras.Model:
+    """Loads a model folder, checking files against ``records`` or its own metadata.
+
+    Args:
+        folder: a folder written by `save`.
+        records: ``{file name: {"sha256", "size"}}`` to verify against (the zoo
+            manifest's); defaults to the folder's ``metadata.json``.
+        **describe: descriptive spec fields overriding the folder's metadata.
+    """
+    folder = Path(folder)
+    metadata_path = folder / METADATA_FILE
+    if records is not None:
+        for name, record in records.items():
+            verify_file(folder / check_relative_name(name), record)
+    config, metadata = _read_folder_json(folder)
+    if records is None:
+        for name, record in metadata["files"].items():
+            verify_file(folder / check_relative_name(name), record)
+    model = build_from_config(config["builder"], config["arguments"])
+    built = spec(model)
+    stored = metadata["spec"]
+    if tuple(stored.get("class_names", ())) != built.class_names or stored.get("task") != built.task:
+        raise ConfigError(
+            f"{str(metadata_path)!r} describes task={stored.get('task')!r} with "
+            f"class_names={stored.get('class_names')}, but its config builds task={built.task!r} "
+            f"with class_names={list(built.class_names)}."
+        )
+    model.load_weights(folder / WEIGHTS_FILE)
+    fields = {k: stored[k] for k in DESCRIPTIVE_FIELDS if k in stored}
+    fields.update(describe)
+    return attach_spec(model, built.replace(**fields))
+
+
+def library_versions() -> dict:
+    """Versions of the libraries a saved model depends on."""
+    import tensorflow as tf  # noqa: PLC0415 (heavy, only needed here)
+
+    from astrozoo import __version__  # noqa: PLC0415
+
+    return {
+        "astrozoo": __version__,
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def _load_zoo(name: str, entry: dict) -> keras.Model:
+    folder = manifest.WEIGHTS_DIR / name
+    if not folder.is_dir():
+        raise AstrozooError(
+            f"The weights of zoo model {name!r} are not installed (expected {str(folder)!r}). "
+            "Reinstall astrozoo."
+        )
+    if set(entry.get("files", {})) < {CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE}:
+        raise ConfigError(f"Manifest entry {name!r} must list {[CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE]}.")
+    described = manifest.entry_spec(name, entry)
+    fields = {k: getattr(described, k) for k in DESCRIPTIVE_FIELDS}
+    model = load_folder(folder, records=entry["files"], **fields)
+    if (spec(model).builder, spec(model).arguments) != (described.builder, described.arguments):
+        raise ConfigError(f"Zoo model {name!r}: config.json disagrees with the manifest's builder arguments.")
+    return model
+
+
+def _read_folder_json(folder: Path) -> tuple[dict, dict]:
+    if not folder.is_dir():
+        raise ModelNotFoundError(f"Model folder {str(folder)!r} does not exist.")
+    documents = []
+    for name in (CONFIG_FILE, METADATA_FILE):
+        path = folder / name
+        try:
+            documents.append(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"{str(folder)!r} is not an astrozoo model folder: {name} is missing. "
+                f"Expected {CONFIG_FILE}, {WEIGHTS_FILE} and {METADATA_FILE} written by astrozoo.save."
+            ) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{str(path)!r} is not valid JSON: {err}") from None
+    config, metadata = documents
+    if set(config) != {"builder", "arguments"}:
+        raise ConfigError(
+            f"{str(folder / CONFIG_FILE)!r} must hold exactly 'builder' and 'arguments'. "
+            f"Received keys: {sorted(config)}"
+        )
+    if not isinstance(metadata.get("spec"), dict) or not isinstance(metadata.get("files"), dict):
+        raise ConfigError(f"{str(folder / METADATA_FILE)!r} must hold 'spec' and 'files' objects.")
+    missing = set(MODEL_FILES) - set(metadata["files"])
+    if missing:
+        raise ConfigError(f"{str(folder / METADATA_FILE)!r} lists no sha256 for {sorted(missing)}.")
+    return config, metadata
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def _move_into_place(staging: Path, folder: Path) -> None:
+    if not folder.exists():
+        os.replace(staging, folder)
+        return
+    retired = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old-"))
+    os.replace(folder, retired / folder.name)
+    os.replace(staging, folder)
+    shutil.rmtree(retired, ignore_errors=True)

@@ -1,0 +1,189 @@
+"""Batch prediction over files, folders, arrays and tables, one row per input object."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Iterator
+
+import keras
+import numpy as np
+
+from astrozoo.errors import AstrozooError, InputError
+from astrozoo.io import find_inputs, lightcurve_to_sequence, read_image, read_lightcurve, read_table
+from astrozoo.io.tables import table_features
+from astrozoo.spec import ModelSpec, spec
+
+
+@dataclasses.dataclass
+class _Example:
+    source: str
+    array: np.ndarray | None = None
+    error: str = ""
+    output: np.ndarray | None = None
+
+
+def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False):
+    """Runs a model on files, folders, an array or a table; one output row per object.
+
+    Args:
+        model_or_name: a `keras.Model` built by astrozoo, or anything `astrozoo.load` takes.
+        inputs: a path or list of paths (files or folders: images, light curves or
+            tables, as the model expects), a NumPy array of examples, or an
+            `astropy.table.Table` (tabular models).
+        batch_size: examples per forward pass.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        An `astropy.table.Table` in input order with columns ``source`` (path,
+        ``path:row`` for table rows, or the index for arrays), ``label`` (class
+        name, or the value for regressors), ``prediction`` (regressors),
+        ``p_<class>`` (classifiers) and ``error`` (empty on success, else why the
+        input was skipped). Bad inputs never stop the batch.
+
+    Example:
+        >>> import numpy as np, astrozoo
+        >>> model = astrozoo.builders.mlp(["g", "r"], class_names=["STAR", "QSO"])
+        >>> result = astrozoo.predict(model, np.array([[18.0, 17.5], [19.0, 19.2]]))
+        >>> result.colnames
+        ['source', 'label', 'p_STAR', 'p_QSO', 'error']
+    """
+    from astrozoo.loading import load  # noqa: PLC0415 (import cycle)
+
+    model = model_or_name if isinstance(model_or_name, keras.Model) else load(model_or_name)
+    model_spec = spec(model)
+    examples: list[_Example] = []
+    buckets: dict[tuple, list[_Example]] = {}
+    bar = _progress_bar(progress)
+    for example in _examples(inputs, model_spec):
+        examples.append(example)
+        if example.error:
+            bar.update(1)
+            continue
+        key = example.array.shape if model_spec.input.kind == "image" else ()
+        bucket = buckets.setdefault(key, [])
+        bucket.append(example)
+        if len(bucket) >= batch_size:
+            _run(model, model_spec, buckets.pop(key))
+            bar.update(len(bucket))
+    for bucket in buckets.values():
+        _run(model, model_spec, bucket)
+        bar.update(len(bucket))
+    bar.close()
+    return _result_table(model_spec, examples)
+
+
+def _run(model, model_spec: ModelSpec, bucket: list[_Example]) -> None:
+    """Predicts one batch, storing each example's output and freeing its input array."""
+    if model_spec.input.kind == "lightcurve":
+        longest = max(len(e.array) for e in bucket)
+        batch = np.zeros((len(bucket), longest, bucket[0].array.shape[1]), dtype=np.float32)
+        for i, example in enumerate(bucket):
+            batch[i, : len(example.array)] = example.array
+    else:
+        batch = np.stack([e.array for e in bucket]).astype(np.float32)
+    try:
+        predicted = np.asarray(model.predict_on_batch(batch), dtype=np.float64)
+    except Exception as err:  # noqa: BLE001 (report and go on: a batch job never dies)
+        predicted = [None] * len(bucket)
+        for example in bucket:
+            example.error = f"model failed on this input: {type(err).__name__}: {err}"
+    for example, row in zip(bucket, predicted, strict=True):
+        example.output, example.array = row, None
+
+
+def _examples(inputs, model_spec: ModelSpec) -> Iterator[_Example]:
+    from astropy.table import Table  # noqa: PLC0415
+
+    kind = model_spec.input.kind
+    if isinstance(inputs, np.ndarray):
+        for i, array in enumerate(np.asarray(inputs, dtype=np.float32)):
+            yield _Example(str(i), array)
+        return
+    if isinstance(inputs, Table):
+        if kind != "table":
+            raise AstrozooError(f"A Table was given, but this model reads {kind} inputs.")
+        yield from _table_rows(inputs, "table", model_spec)
+        return
+    files = find_inputs(inputs, kind)
+    if not files:
+        raise InputError(f"No {kind} input found in {inputs!r}.")
+    for path in files:
+        source = os.fspath(path)
+        try:
+            if kind == "table":
+                yield from _table_rows(read_table(path), source, model_spec)
+                continue
+            array = _read_one(path, model_spec)
+        except InputError as err:
+            yield _Example(source, error=str(err))
+            continue
+        yield _Example(source, array)
+
+
+def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
+    expected = model_spec.input
+    if expected.kind == "lightcurve":
+        return lightcurve_to_sequence(read_lightcurve(path), expected.bands)
+    pixels, _ = read_image(path)
+    channels = expected.shape[-1]
+    if pixels.shape[-1] != channels:
+        raise InputError(
+            f"{os.fspath(path)!r}: the model expects {channels}-channel images; "
+            f"this image has {pixels.shape[-1]} channel(s) (shape {pixels.shape})."
+        )
+    return pixels
+
+
+def _table_rows(table, source: str, model_spec: ModelSpec) -> Iterator[_Example]:
+    expected = model_spec.input
+    rows = table_features(table, expected.columns, source, expected.missing_value)
+    for i, row in enumerate(rows):
+        example = _Example(f"{source}:{i}", row)
+        bad = [c for c, v in zip(expected.columns, row, strict=True) if not np.isfinite(v)]
+        if bad and expected.missing_value is None:
+            example.error = f"{source}: row {i} has no value in columns {bad}."
+        yield example
+
+
+def _result_table(model_spec: ModelSpec, examples: list[_Example]):
+    from astropy.table import MaskedColumn, Table  # noqa: PLC0415
+
+    failed = np.array([bool(e.error) for e in examples], dtype=bool)
+    outputs = np.full((len(examples), len(model_spec.output_names)), np.nan)
+    for i, example in enumerate(examples):
+        if not example.error:
+            outputs[i] = example.output
+    table = Table()
+    table["source"] = [e.source for e in examples]
+    if model_spec.task == "classification":
+        names = np.asarray(model_spec.class_names)
+        best = np.argmax(np.nan_to_num(outputs, nan=-1.0), axis=1) if len(examples) else []
+        table["label"] = np.where(failed, "", names[best] if len(examples) else [])
+        for j, name in enumerate(model_spec.class_names):
+            table[f"p_{name}"] = MaskedColumn(outputs[:, j], mask=failed)
+    else:
+        table["label"] = [("" if bad else f"{row[0]:.6g}") for bad, row in zip(failed, outputs, strict=True)]
+        for j, name in enumerate(model_spec.target_names):
+            column = "prediction" if j == 0 else f"prediction_{name}"
+            table[column] = MaskedColumn(outputs[:, j], mask=failed)
+    table["error"] = [e.error for e in examples]
+    table.meta["model"] = model_spec.name or model_spec.builder
+    return table
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm  # noqa: PLC0415
+
+    return tqdm(file=sys.stderr, unit="input", desc="astrozoo predict")

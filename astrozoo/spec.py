@@ -1,0 +1,174 @@
+"""What a model is: its builder, task, classes, expected input and measured metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import keras
+
+from astrozoo.errors import AstrozooError, ConfigError
+
+INPUT_KINDS = ("image", "lightcurve", "table")
+TASKS = ("classification", "regression")
+
+
+@dataclasses.dataclass(frozen=True)
+class InputSpec:
+    """The input a model expects, as `astrozoo predict` reads it.
+
+    Attributes:
+        kind: ``"image"``, ``"lightcurve"`` or ``"table"``.
+        shape: shape of one example without the batch axis; ``None`` marks a
+            free axis (image size, number of epochs).
+        columns: table columns read by name (tables), or the channels of each
+            light-curve step.
+        bands: photometric bands or channels, e.g. ``["g", "r", "i"]``.
+        units: physical units of the values, e.g. ``"Jy/beam"`` or ``"mag"``.
+        pixel_scale_arcsec: pixel scale the model was trained at (images).
+        missing_value: sentinel meaning "missing" in table columns.
+    """
+
+    kind: str
+    shape: tuple = ()
+    columns: tuple = ()
+    bands: tuple = ()
+    units: str | None = None
+    pixel_scale_arcsec: float | None = None
+    missing_value: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in INPUT_KINDS:
+            raise ConfigError(f"Input kind must be one of {INPUT_KINDS}. Received: {self.kind!r}")
+        object.__setattr__(self, "shape", tuple(self.shape))
+        object.__setattr__(self, "columns", tuple(self.columns))
+        object.__setattr__(self, "bands", tuple(self.bands))
+
+    def to_dict(self) -> dict:
+        """Returns a JSON-ready dict."""
+        return _jsonable(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> InputSpec:
+        """Builds an InputSpec from a dict, refusing unknown keys."""
+        return _from_dict(cls, data, "input spec")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """Everything astrozoo knows about a model besides its weights.
+
+    ``builder`` and ``arguments`` rebuild the architecture; the rest describes
+    it. Builders fill ``task``, ``class_names``, ``target_names`` and ``input``;
+    the zoo manifest and saved metadata add the descriptive fields.
+
+    Attributes:
+        builder: name of the astrozoo builder, e.g. ``"mlp"``.
+        arguments: JSON-ready keyword arguments of that builder.
+        task: ``"classification"`` or ``"regression"``.
+        class_names: class of each output unit (classifiers).
+        target_names: quantity of each output unit (regressors).
+        input: the input the model expects.
+        name: zoo or Hub name, when the model has one.
+        description: one line saying what the model does.
+        metrics: measured metrics, e.g. ``{"test": {"accuracy": 0.98}}``.
+        training: data and command that reproduce the weights.
+        hub: ``{"repo_id": ..., "revision": ...}`` where the model is published.
+        license: licence of the weights.
+        citation: how to cite the data or the model.
+    """
+
+    builder: str
+    arguments: dict
+    task: str
+    input: InputSpec
+    class_names: tuple = ()
+    target_names: tuple = ()
+    name: str | None = None
+    description: str = ""
+    metrics: dict = dataclasses.field(default_factory=dict)
+    training: dict = dataclasses.field(default_factory=dict)
+    hub: dict = dataclasses.field(default_factory=dict)
+    license: str | None = None
+    citation: str | None = None
+
+    def __post_init__(self):
+        if self.task not in TASKS:
+            raise ConfigError(f"Task must be one of {TASKS}. Received: task={self.task!r}")
+        object.__setattr__(self, "class_names", tuple(self.class_names))
+        object.__setattr__(self, "target_names", tuple(self.target_names))
+        if isinstance(self.input, dict):
+            object.__setattr__(self, "input", InputSpec.from_dict(self.input))
+
+    @property
+    def output_names(self) -> tuple:
+        """Names of the output units: class names or target names."""
+        return self.class_names if self.task == "classification" else self.target_names
+
+    def headline_metric(self) -> str:
+        """Returns the first test metric as ``"name=value"``, or ``"-"`` when none is measured."""
+        test = self.metrics.get("test", {})
+        for key, value in test.items():
+            if isinstance(value, int | float) and key != "n":
+                return f"{key}={value:.4g}"
+        return "-"
+
+    def to_dict(self) -> dict:
+        """Returns a JSON-ready dict."""
+        data = dataclasses.asdict(self)
+        data["input"] = self.input.to_dict()
+        return _jsonable(data)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ModelSpec:
+        """Builds a ModelSpec from a dict, refusing unknown keys."""
+        return _from_dict(cls, data, "model spec")
+
+    def replace(self, **changes: Any) -> ModelSpec:
+        """Returns a copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def spec(model: keras.Model) -> ModelSpec:
+    """Returns the spec of a model built by an astrozoo builder or loaded by `astrozoo.load`.
+
+    Example:
+        >>> import astrozoo
+        >>> model = astrozoo.builders.mlp(["u", "g"], class_names=["STAR", "QSO"])
+        >>> astrozoo.spec(model).class_names
+        ('STAR', 'QSO')
+    """
+    found = getattr(model, "_astrozoo_spec", None)
+    if not isinstance(found, ModelSpec):
+        raise AstrozooError(
+            "This model carries no astrozoo spec: build it with an astrozoo.builders function "
+            f"or load it with astrozoo.load. Received: {type(model).__name__} {model.name!r}"
+        )
+    return found
+
+
+def attach_spec(model: keras.Model, model_spec: ModelSpec) -> keras.Model:
+    """Attaches ``model_spec`` to ``model`` and returns the model."""
+    object.__setattr__(model, "_astrozoo_spec", model_spec)
+    return model
+
+
+def _from_dict(cls, data: dict, what: str):
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"Unknown keys in {what}: {sorted(unknown)}. Expected keys among {sorted(known)}.")
+    try:
+        return cls(**data)
+    except TypeError as err:
+        raise ConfigError(f"Invalid {what}: {err}. Received: {data!r}") from None
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return value.item()
+    return value
