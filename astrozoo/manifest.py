@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from pathlib import Path
 
-from astrozoo.errors import ConfigError, ModelNotFoundError
+from astrozoo.errors import ConfigError
 from astrozoo.spec import ModelSpec
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -15,14 +16,25 @@ WEIGHTS_DIR = PACKAGE_DIR / "weights"
 FORMAT_VERSION = 1
 
 
-@functools.lru_cache(maxsize=4)
-def read_manifest(path: str | Path = MANIFEST_PATH) -> dict:
+def read_manifest(path: str | Path | None = None) -> dict:
     """Reads and checks a manifest file; returns ``{"format_version": 1, "models": {...}}``.
+
+    Args:
+        path: the manifest; defaults to the one shipped in the package.
 
     Raises:
         ConfigError: the file is not valid JSON or lacks the expected structure.
     """
-    path = Path(path)
+    path = Path(path or MANIFEST_PATH)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError as err:
+        raise ConfigError(f"Cannot read the zoo manifest {str(path)!r}: {err}") from err
+    return copy.deepcopy(_read_manifest(path, stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_manifest(path: Path, stamp: int) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:
@@ -35,25 +47,13 @@ def read_manifest(path: str | Path = MANIFEST_PATH) -> dict:
     return manifest
 
 
-def zoo_entry(name: str, path: str | Path = MANIFEST_PATH) -> dict:
-    """Returns the manifest entry of a zoo model.
-
-    Raises:
-        ModelNotFoundError: no model of that name, with close matches suggested.
-    """
-    models = read_manifest(path)["models"]
-    if name not in models:
-        raise ModelNotFoundError.for_name(name, models)
-    return models[name]
-
-
 def entry_spec(name: str, entry: dict) -> ModelSpec:
     """Turns a manifest entry into a ModelSpec (its ``files`` are left out)."""
     fields = {k: v for k, v in entry.items() if k != "files"}
     return ModelSpec.from_dict({**fields, "name": name})
 
 
-def list_models(task: str | None = None, path: str | Path = MANIFEST_PATH) -> list[str]:
+def list_models(task: str | None = None, path: str | Path | None = None) -> list[str]:
     """Names of the zoo models, sorted, optionally only those of one task.
 
     Args:

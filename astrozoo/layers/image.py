@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import ops
 
@@ -79,9 +81,9 @@ class ImagePreprocessing(keras.layers.Layer):
             x = x / ops.maximum(peak, 1e-12)
             q = self.stretch_q
             if self.stretch == "asinh":
-                x = ops.arcsinh(q * x) / float(ops.convert_to_numpy(ops.arcsinh(q)))
+                x = ops.arcsinh(q * x) / math.asinh(q)
             else:
-                x = ops.log1p(q * ops.relu(x)) / float(ops.convert_to_numpy(ops.log1p(q)))
+                x = ops.log1p(q * ops.relu(x)) / math.log1p(q)
         if self.normalize == "per_image":
             mean = ops.mean(x, axis=(1, 2, 3), keepdims=True)
             std = ops.std(x, axis=(1, 2, 3), keepdims=True)

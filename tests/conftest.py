@@ -1,0 +1,79 @@
+"""Shared fixtures: the real data folder, tiny model configs, and example inputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(os.environ.get("ASTROZOO_DATA", ROOT.parent / "shared" / "data"))
+
+# One tiny configuration per builder variant: (builder, arguments, example input shape).
+TINY_CONFIGS = {
+    "mlp-classifier": (
+        "mlp",
+        {"features": ["u", "g", "r"], "class_names": ["STAR", "GALAXY", "QSO"],
+         "colours": [["u", "g"], ["g", "r"]], "hidden_units": [8, 8]},
+        (4, 3),
+    ),
+    "mlp-regressor": (
+        "mlp",
+        {"features": ["u", "g", "r"], "task": "regression", "target_names": ["redshift"],
+         "log_features": ["r"], "missing_value": -99.99, "hidden_units": [8], "batch_norm": False},
+        (4, 3),
+    ),
+    "cnn": (
+        "cnn",
+        {"class_names": ["FRI", "FRII"], "channels": 1, "image_size": [16, 16], "filters": [4, 8],
+         "dense_units": [8], "stretch": "asinh"},
+        (4, 24, 24, 1),
+    ),
+    "resnet_transfer-compact": (
+        "resnet_transfer",
+        {"class_names": ["spiral", "non_spiral"], "image_size": [16, 16], "compact_widths": [8, 16],
+         "compact_blocks": [1, 1], "normalize": "unit", "trainable_blocks": 1},
+        (4, 20, 20, 3),
+    ),
+    "recurrent-gru": (
+        "recurrent",
+        {"class_names": ["RRab", "RRc"], "bands": ["g", "r"], "cell": "gru", "units": [8, 8]},
+        (4, 12, 5),
+    ),
+    "recurrent-lstm-bidirectional": (
+        "recurrent",
+        {"task": "regression", "target_names": ["period"], "bands": ["g"], "cell": "lstm",
+         "units": [8], "bidirectional": True},
+        (4, 12, 4),
+    ),
+}
+
+
+def example_input(shape, seed: int = 0) -> np.ndarray:
+    """Random input of ``shape`` that looks like the kind of data its model reads."""
+    rng = np.random.default_rng(seed)
+    if len(shape) == 3:  # light curves: time, mag, err, one-hot bands; last steps padded
+        x = np.zeros(shape, "float32")
+        n_bands = shape[2] - 3
+        for i in range(shape[0]):
+            steps = shape[1] - i
+            x[i, :steps, 0] = np.sort(rng.uniform(0, 100, steps))
+            x[i, :steps, 1] = rng.normal(17, 0.3, steps)
+            x[i, :steps, 2] = rng.uniform(0.01, 0.05, steps)
+            x[i, np.arange(steps), 3 + rng.integers(0, n_bands, steps)] = 1.0
+        return x
+    if len(shape) == 2:
+        return rng.normal(18, 1, shape).astype("float32")
+    return (rng.random(shape) * 255).astype("float32")
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """The real data folder (ASTROZOO_DATA, default ../shared/data); skips when absent."""
+    if not DATA_DIR.is_dir():
+        pytest.skip(f"real data not found at {DATA_DIR} (set ASTROZOO_DATA to its folder)")
+    return DATA_DIR

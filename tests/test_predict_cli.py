@@ -1,0 +1,179 @@
+"""astrozoo.predict and the `astrozoo` command: one row per object, bad inputs reported."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from astropy.table import Table
+from conftest import TINY_CONFIGS
+from PIL import Image
+
+import astrozoo
+from astrozoo.builders import build_from_config
+from astrozoo.cli import main
+
+
+@pytest.fixture(scope="module")
+def radio_model(tmp_path_factory):
+    model = build_from_config(*TINY_CONFIGS["cnn"][:2])
+    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-radio", name="tiny-radio")
+
+
+@pytest.fixture(scope="module")
+def galaxy_model(tmp_path_factory):
+    model = build_from_config(*TINY_CONFIGS["resnet_transfer-compact"][:2])
+    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-galaxy")
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory):
+    model = build_from_config(*TINY_CONFIGS["mlp-regressor"][:2])
+    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-photoz")
+
+
+@pytest.fixture(scope="module")
+def lightcurve_model(tmp_path_factory):
+    args = {**TINY_CONFIGS["recurrent-gru"][1], "bands": list("ugriz")}
+    return astrozoo.save(build_from_config("recurrent", args), tmp_path_factory.mktemp("models") / "tiny-rr")
+
+
+@pytest.fixture
+def radio_inputs(tmp_path):
+    """Two good FITS images, one corrupt file, and a good one, in that order."""
+    paths = []
+    for i, size in enumerate((20, 33)):
+        path = tmp_path / f"good{i}.fits"
+        fits.PrimaryHDU(np.random.default_rng(i).random((size, size)).astype("f4")).writeto(path)
+        paths.append(path)
+    bad = tmp_path / "broken.fits"
+    bad.write_bytes(b"not a FITS file at all")
+    paths.append(bad)
+    last = tmp_path / "good2.fits.gz"
+    fits.PrimaryHDU(np.random.default_rng(9).random((20, 20)).astype("f4")).writeto(last)
+    paths.append(last)
+    return paths
+
+
+def _read_csv(text):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_predict_keeps_input_order_and_reports_bad_files(radio_model, radio_inputs):
+    table = astrozoo.predict(str(radio_model), radio_inputs, batch_size=2)
+    assert list(table["source"]) == [str(p) for p in radio_inputs]
+    assert table.colnames == ["source", "label", "p_FRI", "p_FRII", "error"]
+    assert [bool(e) for e in table["error"]] == [False, False, True, False]
+    assert "broken.fits" in table["error"][2] and "not a readable FITS image" in table["error"][2]
+    good = [0, 1, 3]
+    probabilities = np.array([[table["p_FRI"][i], table["p_FRII"][i]] for i in good])
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    assert table["label"][2] == "" and table["p_FRI"].mask[2]
+
+
+def test_predict_matches_calling_the_model_directly(radio_model, radio_inputs):
+    model = astrozoo.load(radio_model)
+    table = astrozoo.predict(model, radio_inputs[:1])
+    pixels, _ = astrozoo.io.read_image(radio_inputs[0])
+    direct = model.predict(pixels[np.newaxis], verbose=0)[0]
+    np.testing.assert_allclose([table["p_FRI"][0], table["p_FRII"][0]], direct, rtol=1e-5)
+
+
+def test_predict_walks_folders_and_skips_unrelated_files(galaxy_model, tmp_path):
+    folder = tmp_path / "cutouts"
+    (folder / "night2").mkdir(parents=True)
+    for name in ("b.jpg", "a.png", "night2/c.jpeg"):
+        Image.fromarray((np.random.rand(30, 30, 3) * 255).astype("uint8")).save(folder / name)
+    (folder / "README.md").write_text("not an image")
+    table = astrozoo.predict(str(galaxy_model), folder)
+    assert [p.split("cutouts/")[1] for p in table["source"]] == ["a.png", "b.jpg", "night2/c.jpeg"]
+    assert not any(table["error"])
+
+
+def test_channel_mismatch_is_a_row_error(galaxy_model, radio_inputs):
+    table = astrozoo.predict(str(galaxy_model), radio_inputs[:1])
+    assert "expects 3-channel images" in table["error"][0]
+
+
+def test_table_model_gives_one_row_per_table_row(table_model, tmp_path):
+    path = tmp_path / "galaxies.csv"
+    Table({"r": [17.0, 17.5, np.nan], "g": [18.0, 18.2, 18.0], "u": [19.0, 19.1, 19.0], "z": [1, 2, 3]}).write(path)
+    table = astrozoo.predict(str(table_model), [path])
+    assert list(table["source"]) == [f"{path}:0", f"{path}:1", f"{path}:2"]
+    assert table.colnames == ["source", "label", "prediction", "error"]
+    assert float(table["label"][0]) == pytest.approx(table["prediction"][0], rel=1e-4)
+    assert not any(table["error"])  # this model declares -99.99/NaN as "missing", so NaN is allowed
+
+
+def test_missing_columns_are_a_clear_error(table_model, tmp_path):
+    path = tmp_path / "galaxies.csv"
+    Table({"g": [18.0], "r": [17.0]}).write(path)
+    table = astrozoo.predict(str(table_model), [path])
+    assert "missing columns ['u']" in table["error"][0] and "galaxies.csv" in table["error"][0]
+
+
+def test_lightcurve_model_on_stripe82_files(lightcurve_model, data_dir):
+    files = sorted((data_dir / "rrlyrae_s82" / "light-curves").glob("*.csv"))[:5]
+    table = astrozoo.predict(str(lightcurve_model), files, batch_size=2)
+    assert len(table) == 5 and not any(table["error"])
+    assert set(table["label"]) <= {"RRab", "RRc"}
+
+
+def test_cli_predict_writes_csv_and_exits_3_when_some_inputs_fail(radio_model, radio_inputs, tmp_path, capsys):
+    out = tmp_path / "out" / "predictions.csv"
+    code = main(["predict", str(radio_model), *map(str, radio_inputs), "-o", str(out), "--batch-size", "3"])
+    assert code == 3
+    rows = _read_csv(out.read_text())
+    assert [r["source"] for r in rows] == [str(p) for p in radio_inputs]
+    assert rows[2]["error"] and rows[2]["p_FRI"] == "" and rows[2]["label"] == ""
+    assert "1 of 4 inputs failed" in capsys.readouterr().err
+
+
+def test_cli_predict_exit_0_and_csv_on_stdout(radio_model, radio_inputs, capsys):
+    code = main(["predict", str(radio_model), str(radio_inputs[0]), "--no-progress"])
+    assert code == 0
+    rows = _read_csv(capsys.readouterr().out)
+    assert len(rows) == 1 and rows[0]["label"] in {"FRI", "FRII"} and rows[0]["error"] == ""
+
+
+def test_cli_usage_errors_exit_2(radio_model, tmp_path, capsys):
+    assert main(["predict", "galaxy-resent", str(tmp_path)]) == 2
+    assert "Unknown model 'galaxy-resent'" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["predict", str(radio_model), str(empty)]) == 2
+    assert "No image input found" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        main(["predict", str(radio_model), str(empty), "--batch-size", "0"])
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit) as caught:
+        main(["predict", str(radio_model)])
+    assert caught.value.code == 2
+
+
+def test_cli_info_and_list(radio_model, capsys):
+    assert main(["info", str(radio_model)]) == 0
+    info = capsys.readouterr().out
+    assert '"class_names": [\n    "FRI",\n    "FRII"\n  ]' in info and '"builder": "cnn"' in info
+    assert main(["list"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.split() == ["name", "task", "classes", "/", "outputs", "input", "headline", "metric"]
+
+
+def test_console_script_runs_with_progress_on_stderr(radio_model, radio_inputs):
+    executable = shutil.which("astrozoo") or pytest.skip("console script not installed")
+    result = subprocess.run(
+        [executable, "predict", str(radio_model), str(radio_inputs[0]), str(radio_inputs[2])],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "astrozoo predict" in result.stderr  # the progress bar
+    assert len(_read_csv(result.stdout)) == 2
+    module = subprocess.run([sys.executable, "-m", "astrozoo", "--help"], capture_output=True, text=True, check=False)
+    assert module.returncode == 0 and "predict" in module.stdout
