@@ -7,8 +7,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("ASTROZOO_DATA", ROOT.parent / "shared" / "data"))
@@ -17,26 +17,49 @@ DATA_DIR = Path(os.environ.get("ASTROZOO_DATA", ROOT.parent / "shared" / "data")
 TINY_CONFIGS = {
     "mlp-classifier": (
         "mlp",
-        {"features": ["u", "g", "r"], "class_names": ["STAR", "GALAXY", "QSO"],
-         "colours": [["u", "g"], ["g", "r"]], "hidden_units": [8, 8]},
+        {
+            "features": ["u", "g", "r"],
+            "class_names": ["STAR", "GALAXY", "QSO"],
+            "colours": [["u", "g"], ["g", "r"]],
+            "hidden_units": [8, 8],
+        },
         (4, 3),
     ),
     "mlp-regressor": (
         "mlp",
-        {"features": ["u", "g", "r"], "task": "regression", "target_names": ["redshift"],
-         "log_features": ["r"], "missing_value": -99.99, "hidden_units": [8], "batch_norm": False},
+        {
+            "features": ["u", "g", "r"],
+            "task": "regression",
+            "target_names": ["redshift"],
+            "log_features": ["r"],
+            "missing_value": -99.99,
+            "hidden_units": [8],
+            "batch_norm": False,
+        },
         (4, 3),
     ),
     "cnn": (
         "cnn",
-        {"class_names": ["FRI", "FRII"], "channels": 1, "image_size": [16, 16], "filters": [4, 8],
-         "dense_units": [8], "stretch": "asinh"},
+        {
+            "class_names": ["FRI", "FRII"],
+            "channels": 1,
+            "image_size": [16, 16],
+            "filters": [4, 8],
+            "dense_units": [8],
+            "stretch": "asinh",
+        },
         (4, 24, 24, 1),
     ),
     "resnet_transfer-compact": (
         "resnet_transfer",
-        {"class_names": ["spiral", "non_spiral"], "image_size": [16, 16], "compact_widths": [8, 16],
-         "compact_blocks": [1, 1], "normalize": "unit", "trainable_blocks": 1},
+        {
+            "class_names": ["spiral", "non_spiral"],
+            "image_size": [16, 16],
+            "compact_widths": [8, 16],
+            "compact_blocks": [1, 1],
+            "normalize": "unit",
+            "trainable_blocks": 1,
+        },
         (4, 20, 20, 3),
     ),
     "recurrent-gru": (
@@ -46,8 +69,14 @@ TINY_CONFIGS = {
     ),
     "recurrent-lstm-bidirectional": (
         "recurrent",
-        {"task": "regression", "target_names": ["period"], "bands": ["g"], "cell": "lstm",
-         "units": [8], "bidirectional": True},
+        {
+            "task": "regression",
+            "target_names": ["period"],
+            "bands": ["g"],
+            "cell": "lstm",
+            "units": [8],
+            "bidirectional": True,
+        },
         (4, 12, 4),
     ),
 }

@@ -124,8 +124,12 @@ def test_resnet_transfer_from_a_model_folder_reuses_backbone_weights(tmp_path):
     source = build_from_config(*TINY_CONFIGS["resnet_transfer-compact"][:2])
     _fit_one_step(source, example_input((4, 20, 20, 3)))
     folder = astrozoo.save(source, tmp_path / "source")
-    model = astrozoo.builders.resnet_transfer(["ring", "non_ring"], backbone=str(folder), backbone_weights="pretrained")
-    for a, b in zip(source.get_layer("backbone").get_weights(), model.get_layer("backbone").get_weights(), strict=True):
+    model = astrozoo.builders.resnet_transfer(
+        ["ring", "non_ring"], backbone=str(folder), backbone_weights="pretrained"
+    )
+    for a, b in zip(
+        source.get_layer("backbone").get_weights(), model.get_layer("backbone").get_weights(), strict=True
+    ):
         np.testing.assert_array_equal(a, b)
     arguments = astrozoo.spec(model).arguments
     assert arguments["backbone"] == "compact"

@@ -95,9 +95,9 @@ def _hostile_files(tmp_path):
     files["not FITS"] = tmp_path / "notes.fits"
     files["not FITS"].write_text("SIMPLE? no, just a text file\n" * 10)
     files["no image"] = tmp_path / "table.fits"
-    fits.HDUList([fits.PrimaryHDU(), fits.BinTableHDU.from_columns([fits.Column("a", "E", array=[1.0])])]).writeto(
-        files["no image"]
-    )
+    fits.HDUList(
+        [fits.PrimaryHDU(), fits.BinTableHDU.from_columns([fits.Column("a", "E", array=[1.0])])]
+    ).writeto(files["no image"])
     files["1-D"] = tmp_path / "spectrum.fits"
     fits.PrimaryHDU(np.ones(100, "f4")).writeto(files["1-D"])
     files["all NaN"] = tmp_path / "nan.fits"
@@ -118,8 +118,18 @@ def _hostile_files(tmp_path):
 
 @pytest.mark.parametrize(
     "case",
-    ["truncated", "empty", "not FITS", "no image", "1-D", "all NaN", "huge header", "corrupt gzip", "missing",
-     "corrupt JPEG"],
+    [
+        "truncated",
+        "empty",
+        "not FITS",
+        "no image",
+        "1-D",
+        "all NaN",
+        "huge header",
+        "corrupt gzip",
+        "missing",
+        "corrupt JPEG",
+    ],
 )
 def test_hostile_images_raise_input_error_naming_the_file(tmp_path, case):
     path = _hostile_files(tmp_path)[case]
@@ -158,7 +168,9 @@ def test_kepler_fits_light_curve_drops_invalid_cadences(data_dir):
 def test_light_curve_errors_name_the_file(tmp_path):
     bad = tmp_path / "lc.csv"
     bad.write_text("mjd,flux\n1,2\n")
-    with pytest.raises(InputError, match=r"lc.csv.*missing light-curve columns \['time', 'mag', 'magerr', 'band'\]"):
+    with pytest.raises(
+        InputError, match=r"lc.csv.*missing light-curve columns \['time', 'mag', 'magerr', 'band'\]"
+    ):
         read_lightcurve(bad)
     only_r = tmp_path / "r.csv"
     only_r.write_text("time,mag,magerr,band\n1,17,0.1,r\n2,17.1,0.1,r\n")

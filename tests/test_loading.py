@@ -71,7 +71,10 @@ def test_config_naming_an_unknown_builder_is_refused(saved):
         astrozoo.load(folder)
     from astrozoo.integrity import file_record
 
-    _edit_json(folder / "metadata.json", lambda m: m["files"].update({"config.json": file_record(folder / "config.json")}))
+    _edit_json(
+        folder / "metadata.json",
+        lambda m: m["files"].update({"config.json": file_record(folder / "config.json")}),
+    )
     with pytest.raises(ConfigError, match="Unknown builder 'keras.models.load_model'"):
         astrozoo.load(folder)
 

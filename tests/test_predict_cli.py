@@ -103,7 +103,9 @@ def test_channel_mismatch_is_a_row_error(galaxy_model, radio_inputs):
 
 def test_table_model_gives_one_row_per_table_row(table_model, tmp_path):
     path = tmp_path / "galaxies.csv"
-    Table({"r": [17.0, 17.5, np.nan], "g": [18.0, 18.2, 18.0], "u": [19.0, 19.1, 19.0], "z": [1, 2, 3]}).write(path)
+    Table(
+        {"r": [17.0, 17.5, np.nan], "g": [18.0, 18.2, 18.0], "u": [19.0, 19.1, 19.0], "z": [1, 2, 3]}
+    ).write(path)
     table = astrozoo.predict(str(table_model), [path])
     assert list(table["source"]) == [f"{path}:0", f"{path}:1", f"{path}:2"]
     assert table.colnames == ["source", "label", "prediction", "error"]
@@ -125,7 +127,9 @@ def test_lightcurve_model_on_stripe82_files(lightcurve_model, data_dir):
     assert set(table["label"]) <= {"RRab", "RRc"}
 
 
-def test_cli_predict_writes_csv_and_exits_3_when_some_inputs_fail(radio_model, radio_inputs, tmp_path, capsys):
+def test_cli_predict_writes_csv_and_exits_3_when_some_inputs_fail(
+    radio_model, radio_inputs, tmp_path, capsys
+):
     out = tmp_path / "out" / "predictions.csv"
     code = main(["predict", str(radio_model), *map(str, radio_inputs), "-o", str(out), "--batch-size", "3"])
     assert code == 3
@@ -170,10 +174,15 @@ def test_console_script_runs_with_progress_on_stderr(radio_model, radio_inputs):
     executable = shutil.which("astrozoo") or pytest.skip("console script not installed")
     result = subprocess.run(
         [executable, "predict", str(radio_model), str(radio_inputs[0]), str(radio_inputs[2])],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 3, result.stderr
     assert "astrozoo predict" in result.stderr  # the progress bar
     assert len(_read_csv(result.stdout)) == 2
-    module = subprocess.run([sys.executable, "-m", "astrozoo", "--help"], capture_output=True, text=True, check=False)
+    module = subprocess.run(
+        [sys.executable, "-m", "astrozoo", "--help"], capture_output=True, text=True, check=False
+    )
     assert module.returncode == 0 and "predict" in module.stdout
