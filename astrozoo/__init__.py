@@ -16,6 +16,7 @@ from astrozoo.errors import (
     IntegrityError,
     ModelNotFoundError,
 )
+from astrozoo.hub import push
 from astrozoo.loading import load, resolve_spec, save
 from astrozoo.manifest import list_models
 from astrozoo.predict import predict
@@ -34,6 +35,7 @@ __all__ = [
     "list_models",
     "load",
     "predict",
+    "push",
     "resolve_spec",
     "save",
     "spec",

@@ -1,4 +1,4 @@
-"""The ``astrozoo`` command: predict, list, info.
+"""The ``astrozoo`` command: predict, list, info, push, train.
 
 Exit codes: 0 success; 2 usage error (bad arguments, unknown model, no input);
 3 when some inputs failed (their rows say why).
@@ -55,6 +55,23 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="show a model's spec as JSON")
     info.add_argument("model", help="zoo name or model folder")
     info.set_defaults(run=_info)
+
+    push = commands.add_parser("push", help="publish a model folder to the Hugging Face Hub")
+    push.add_argument("folder", help="a model folder written by astrozoo.save or astrozoo train")
+    push.add_argument("repo_id", help="org/name on the Hub")
+    push.add_argument("--private", action="store_true", help="create the repo as private")
+    push.add_argument("--message", help="commit message")
+    push.set_defaults(run=_push)
+
+    train = commands.add_parser("train", help="reproduce a zoo model from its training data")
+    train.add_argument("model", help="zoo name")
+    train.add_argument("--data", help="folder holding the datasets (default: $ASTROZOO_DATA)")
+    train.add_argument("--epochs", type=_positive_int, help="maximum epochs (default: the recipe's)")
+    train.add_argument("--seed", type=int, default=0, help="seed of initialization and shuffling (default 0)")
+    train.add_argument(
+        "--output", help="model folder to write (default: the package's weights, manifest updated)"
+    )
+    train.set_defaults(run=_train)
     return parser
 
 
@@ -105,6 +122,25 @@ def _list(args) -> int:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def _push(args) -> int:
+    import astrozoo  # noqa: PLC0415
+
+    commit = astrozoo.push(args.folder, args.repo_id, private=args.private, commit_message=args.message)
+    print(f"pushed {args.folder} to hf://{args.repo_id} at revision {commit}")
+    print(f'load it with: astrozoo.load("hf://{args.repo_id}", revision="{commit}")')
+    return EXIT_OK
+
+
+def _train(args) -> int:
+    from astrozoo.training import train  # noqa: PLC0415
+
+    folder = train(args.model, data_dir=args.data, epochs=args.epochs, seed=args.seed, output=args.output)
+    metrics = json.loads((folder / "metadata.json").read_text())["spec"]["metrics"]["test"]
+    headline = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
+    print(f"wrote {folder}; test split: {json.dumps(headline)}")
     return EXIT_OK
 
 

@@ -1,8 +1,9 @@
 """Saving and loading astrozoo model folders: JSON config, weights, verified metadata.
 
 A model folder holds ``config.json`` (builder name and arguments),
-``model.weights.h5`` (weights only) and ``metadata.json`` (the model's spec,
-library versions, parameter count, and the sha256 and size of the other files).
+``model.weights.h5`` (weights only), ``metadata.json`` (the model's spec,
+library versions, parameter count, and the sha256 and size of the other files)
+and ``README.md`` (its model card, for people).
 Loading rebuilds the architecture with an astrozoo builder, checks every file's
 sha256, then fills the weights: no Keras config, pickle or code is ever
 deserialized from a folder.
@@ -20,8 +21,9 @@ from pathlib import Path
 
 import keras
 
-from astrozoo import manifest
+from astrozoo import hub, manifest
 from astrozoo.builders import build_from_config
+from astrozoo.card import model_card
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
 from astrozoo.integrity import check_relative_name, file_record, verify_file
 from astrozoo.spec import ModelSpec, attach_spec, spec
@@ -29,6 +31,7 @@ from astrozoo.spec import ModelSpec, attach_spec, spec
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
+CARD_FILE = "README.md"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 DESCRIPTIVE_FIELDS = ("name", "description", "metrics", "training", "hub", "license", "citation")
 
@@ -54,7 +57,7 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
         >>> model = astrozoo.builders.mlp(["g", "r"], class_names=["STAR", "QSO"])
         >>> folder = astrozoo.save(model, tempfile.mkdtemp() + "/my-mlp", name="my-mlp")
         >>> sorted(p.name for p in folder.iterdir())
-        ['config.json', 'metadata.json', 'model.weights.h5']
+        ['README.md', 'config.json', 'metadata.json', 'model.weights.h5']
     """
     model_spec = spec(model)
     unknown = set(describe) - set(DESCRIPTIVE_FIELDS)
@@ -66,6 +69,7 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
         raise AstrozooError(f"Folder {str(folder)!r} already exists: pass overwrite=True to replace it.")
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.partial-"))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a model folder is not
     try:
         config = {"builder": model_spec.builder, "arguments": model_spec.arguments}
         _write_json(staging / CONFIG_FILE, config)
@@ -82,6 +86,7 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         }
         _write_json(staging / METADATA_FILE, metadata)
+        (staging / CARD_FILE).write_text(model_card(model_spec), encoding="utf-8")
         _move_into_place(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -93,8 +98,9 @@ def load(ref: str | os.PathLike, revision: str | None = None) -> keras.Model:
 
     Args:
         ref: a zoo name (``"galaxy-resnet"``), a folder written by `save`, or
-            ``"hf://org/repo"``.
-        revision: Hub revision (``hf://`` references only).
+            ``"hf://org/repo"`` (downloaded into the Hugging Face cache, every
+            file checked against the sha256 in the repo's ``metadata.json``).
+        revision: Hub branch, tag or commit (``hf://`` references only).
 
     Returns:
         A `keras.Model` built by an astrozoo builder, weights filled, its spec
@@ -113,11 +119,8 @@ def load(ref: str | os.PathLike, revision: str | None = None) -> keras.Model:
         astrozoo.errors.ModelNotFoundError: Unknown model 'no-such-model'...
     """
     ref_text = os.fspath(ref)
-    if ref_text.startswith("hf://"):
-        raise AstrozooError(
-            f"Loading from the Hugging Face Hub ({ref_text!r}, revision={revision!r}) is not "
-            "available in this version of astrozoo: download the repo and load its folder."
-        )
+    if ref_text.startswith(hub.HF_PREFIX):
+        return load_folder(hub.download(hub.parse_reference(ref_text), revision))
     if revision is not None:
         raise AstrozooError(f"revision applies to hf:// references only. Received: ref={ref_text!r}")
     models = manifest.read_manifest()["models"]
@@ -188,17 +191,22 @@ def library_versions() -> dict:
 
 
 def _load_zoo(name: str, entry: dict) -> keras.Model:
+    """Loads a zoo model from the weights shipped in the package, else from its pinned Hub revision."""
+    records = entry.get("files", {})
+    if not {CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE} <= set(records):
+        raise ConfigError(f"Manifest entry {name!r} must list {[CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE]}.")
     folder = manifest.WEIGHTS_DIR / name
     if not folder.is_dir():
-        raise AstrozooError(
-            f"The weights of zoo model {name!r} are not installed (expected {str(folder)!r}). "
-            "Reinstall astrozoo."
-        )
-    if set(entry.get("files", {})) < {CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE}:
-        raise ConfigError(f"Manifest entry {name!r} must list {[CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE]}.")
+        location = entry.get("hub") or {}
+        if not location.get("repo_id") or not location.get("revision"):
+            raise AstrozooError(
+                f"The weights of zoo model {name!r} are not installed (expected {str(folder)!r}) and it "
+                "has no pinned Hub revision to download them from. Reinstall astrozoo."
+            )
+        folder = hub.download(location["repo_id"], location["revision"], records=records)
     described = manifest.entry_spec(name, entry)
     fields = {k: getattr(described, k) for k in DESCRIPTIVE_FIELDS}
-    model = load_folder(folder, records=entry["files"], **fields)
+    model = load_folder(folder, records=records, **fields)
     if (spec(model).builder, spec(model).arguments) != (described.builder, described.arguments):
         raise ConfigError(f"Zoo model {name!r}: config.json disagrees with the manifest's builder arguments.")
     return model
@@ -231,6 +239,12 @@ def _read_folder_json(folder: Path) -> tuple[dict, dict]:
     if missing:
         raise ConfigError(f"{str(folder / METADATA_FILE)!r} lists no sha256 for {sorted(missing)}.")
     return config, metadata
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def _write_json(path: Path, data: dict) -> None:

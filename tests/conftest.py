@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["HF_HUB_DISABLE_XET"] = "1"  # the local test Hub speaks plain HTTP and LFS
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 
 import numpy as np
 import pytest
@@ -106,3 +108,17 @@ def data_dir() -> Path:
     if not DATA_DIR.is_dir():
         pytest.skip(f"real data not found at {DATA_DIR} (set ASTROZOO_DATA to its folder)")
     return DATA_DIR
+
+
+@pytest.fixture
+def local_hub(monkeypatch, tmp_path):
+    """A local Hub server on 127.0.0.1 with the real huggingface_hub client pointed at it."""
+    from hub_server import LocalHub
+
+    hub = LocalHub()
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.setenv("HF_TOKEN", "hf_fake_token_for_tests")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    yield hub
+    hub.close()

@@ -118,11 +118,6 @@ def test_unknown_name_suggests_close_matches(monkeypatch, tmp_path):
         astrozoo.load("nothing-like-it")
 
 
-def test_hub_references_say_what_to_do():
-    with pytest.raises(AstrozooError, match="hf://org/name"):
-        astrozoo.load("hf://org/name", revision="main")
-
-
 def test_spec_of_a_plain_keras_model_is_a_clear_error():
     import keras
 
