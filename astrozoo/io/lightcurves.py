@@ -35,7 +35,7 @@ def read_lightcurve(path: str | os.PathLike):
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "star.csv"
         >>> _ = p.write_text("time,mag,magerr,band\\n51081.3,17.2,0.01,g\\n51080.1,17.4,0.01,r\\n")
         >>> ts = read_lightcurve(p)
-        >>> list(ts["band"]), len(ts)
+        >>> [str(band) for band in ts["band"]], len(ts)
         (['r', 'g'], 2)
     """
     path = Path(path)

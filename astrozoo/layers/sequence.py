@@ -25,7 +25,7 @@ class LightCurvePreprocessing(keras.layers.Layer):
         >>> x = np.zeros((1, 4, 4), "float32")
         >>> x[0, :3] = [[0.0, 17.0, 0.1, 1], [1.0, 17.2, 0.1, 1], [3.0, 16.8, 0.1, 1]]
         >>> out = LightCurvePreprocessing(n_bands=1)(x)
-        >>> out.numpy()[0, :, 1].round(2).tolist()
+        >>> out.numpy()[0, :, 1].astype(float).round(2).tolist()
         [0.0, 1.22, -1.22, 0.0]
     """
 

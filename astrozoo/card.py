@@ -1,0 +1,138 @@
+"""Model cards: a README.md with Hugging Face YAML front matter, built from a model's spec."""
+
+from __future__ import annotations
+
+from astrozoo.spec import ModelSpec
+
+
+def model_card(model_spec: ModelSpec) -> str:
+    """Renders a model card (Markdown with YAML front matter) from a spec.
+
+    The card states the data, licence and citation, the splits, every measured
+    metric with its confusion matrix, calibration, known limitations and a usage
+    snippet. Nothing in it is typed by hand: it is all read from the spec.
+
+    Example:
+        >>> import astrozoo
+        >>> model = astrozoo.builders.mlp(["g", "r"], class_names=["STAR", "QSO"])
+        >>> print(model_card(astrozoo.spec(model).replace(name="demo")).splitlines()[1])
+        library_name: keras
+    """
+    name = model_spec.name or "model"
+    training = model_spec.training
+    test = model_spec.metrics.get("test", {})
+    tags = ("astronomy", "astrophysics", "astrozoo", model_spec.input.kind, model_spec.task)
+    front = [
+        "---",
+        "library_name: keras",
+        f"license: {_licence_id(model_spec.license)}",
+        "tags:",
+        *(f"- {tag}" for tag in tags),
+    ]
+    if training.get("data"):
+        front += ["datasets:", f"- {training['data']}"]
+    scalar = {k: v for k, v in test.items() if isinstance(v, int | float) and k != "n"}
+    if scalar:
+        front += [
+            "model-index:",
+            f"- name: {name}",
+            "  results:",
+            "  - task:",
+            f"      type: {model_spec.task}",
+            "    dataset:",
+            f"      name: {training.get('data', 'unknown')} (test split)",
+            f"      type: {training.get('data', 'unknown')}",
+            "    metrics:",
+            *(f"    - type: {k}\n      value: {v}" for k, v in scalar.items()),
+        ]
+    front.append("---")
+    outputs = ", ".join(f"`{n}`" for n in model_spec.output_names)
+    lines = [
+        *front,
+        "",
+        f"# {name}",
+        "",
+        model_spec.description or "An astrozoo model.",
+        "",
+        "## Model",
+        "",
+        f"- Builder: `astrozoo.builders.{model_spec.builder}` ({model_spec.task}; outputs {outputs})",
+        f"- Input: {_describe_input(model_spec)}",
+        "- Preprocessing and training-only augmentation are layers inside the model.",
+        "",
+        "## Data",
+        "",
+        f"- Dataset: {training.get('data', 'not recorded')}",
+        f"- Origin: {training.get('origin', 'not recorded')}",
+        f"- Licence: {model_spec.license or 'not recorded'}",
+        f"- Cite: {model_spec.citation or 'not recorded'}",
+    ]
+    if training.get("split_sizes"):
+        sizes = ", ".join(f"{k} {v}" for k, v in training["split_sizes"].items())
+        lines.append(
+            f"- Splits (seed {training.get('split_seed')}): {sizes}; the test split was scored once."
+        )
+    if training.get("command"):
+        lines += ["", "Reproduce:", "", "```bash", training["command"], "```"]
+    for part in ("validation", "test"):
+        if part in model_spec.metrics:
+            lines += ["", f"## Metrics on the {part} split", "", *_metric_lines(model_spec.metrics[part])]
+    limitations = training.get("limitations") or []
+    if limitations:
+        lines += ["", "## Known limitations", "", *(f"- {item}" for item in limitations)]
+    lines += [
+        "",
+        "## Use",
+        "",
+        "```python",
+        "import astrozoo",
+        "",
+        f'model = astrozoo.load("{name}")',
+        'table = astrozoo.predict(model, ["input_file_or_folder"])',
+        "```",
+        "",
+        "```bash",
+        f"astrozoo predict {name} INPUT... -o predictions.csv",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _describe_input(model_spec: ModelSpec) -> str:
+    spec_in = model_spec.input
+    parts = [spec_in.kind]
+    if spec_in.columns:
+        parts.append("columns " + ", ".join(spec_in.columns))
+    if spec_in.bands:
+        parts.append("bands " + ", ".join(spec_in.bands))
+    if spec_in.units:
+        parts.append(f"units {spec_in.units}")
+    if spec_in.pixel_scale_arcsec:
+        parts.append(f'{spec_in.pixel_scale_arcsec}"/pixel')
+    if spec_in.missing_value is not None:
+        parts.append(f"{spec_in.missing_value} = missing")
+    return "; ".join(parts)
+
+
+def _metric_lines(metrics: dict) -> list[str]:
+    lines = ["| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in metrics.items() if not isinstance(v, dict)]
+    if "f1" in metrics:
+        lines += ["", "Per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["f1"].items())]
+    matrix = metrics.get("confusion_matrix")
+    if matrix:
+        labels = matrix["labels"]
+        lines += ["", "Confusion matrix (rows: true class, columns: predicted):", ""]
+        lines += ["| true \\ predicted | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+        lines += [
+            f"| {label} | " + " | ".join(map(str, row)) + " |"
+            for label, row in zip(labels, matrix["counts"], strict=True)
+        ]
+    return lines
+
+
+def _licence_id(text: str | None) -> str:
+    known = {"mit": "mit", "gpl-3.0": "gpl-3.0", "ncsa": "ncsa", "apache-2.0": "apache-2.0"}
+    lowered = (text or "").lower()
+    return next((v for k, v in known.items() if k in lowered), "other")

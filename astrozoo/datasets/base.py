@@ -1,0 +1,80 @@
+"""Where datasets live and how they are split."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from astrozoo.errors import InputError
+
+SPLIT_SEED = 20261126
+SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
+
+
+@dataclasses.dataclass
+class Split:
+    """One split of a dataset: inputs, integer labels (or targets) and object ids."""
+
+    x: np.ndarray
+    y: np.ndarray
+    ids: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def data_root(data_dir: str | os.PathLike | None = None, dataset: str | None = None) -> Path:
+    """Returns the folder holding the datasets (or one dataset's subfolder).
+
+    Args:
+        data_dir: explicit folder; defaults to the ``ASTROZOO_DATA`` environment variable.
+        dataset: a dataset's subfolder name, e.g. ``"sdss_dr14"``.
+
+    Raises:
+        InputError: no folder given, or it does not exist.
+    """
+    root = data_dir or os.environ.get("ASTROZOO_DATA")
+    if not root:
+        raise InputError(
+            "No data folder: pass data_dir (--data) or set ASTROZOO_DATA to the folder holding "
+            f"the astrozoo datasets{f' (expected a {dataset!r} subfolder)' if dataset else ''}."
+        )
+    path = Path(root) / dataset if dataset else Path(root)
+    if not path.is_dir():
+        raise InputError(f"Data folder {str(path)!r} does not exist.")
+    return path
+
+
+def stratified_split(
+    labels: Sequence, fractions: Sequence[float] = SPLIT_FRACTIONS, seed: int = SPLIT_SEED
+) -> dict[str, np.ndarray]:
+    """Splits indices into train/validation/test, keeping class proportions.
+
+    Deterministic for a given ``seed``: each class's indices are shuffled with
+    their own generator and cut by ``fractions``; every class with at least three
+    members has one in each split.
+
+    Returns:
+        ``{"train": idx, "validation": idx, "test": idx}``, each sorted.
+
+    Example:
+        >>> parts = stratified_split(["a"] * 10 + ["b"] * 10, seed=1)
+        >>> [len(parts[k]) for k in ("train", "validation", "test")]
+        [12, 4, 4]
+    """
+    labels = np.asarray(labels)
+    parts = {"train": [], "validation": [], "test": []}
+    for k, value in enumerate(sorted(set(labels.tolist()))):
+        members = np.flatnonzero(labels == value)
+        np.random.default_rng([seed, k]).shuffle(members)
+        n = len(members)
+        n_test = max(round(fractions[2] * n), 1 if n >= 3 else 0)
+        n_val = max(round(fractions[1] * n), 1 if n >= 3 else 0)
+        parts["test"].append(members[:n_test])
+        parts["validation"].append(members[n_test : n_test + n_val])
+        parts["train"].append(members[n_test + n_val :])
+    return {name: np.sort(np.concatenate(chunks)) for name, chunks in parts.items()}

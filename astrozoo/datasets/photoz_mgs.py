@@ -1,0 +1,47 @@
+"""SDSS Main Galaxy Sample with spectroscopic redshifts, for photometric-redshift regression."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from astrozoo.datasets.base import SPLIT_SEED, Split, data_root, stratified_split
+from astrozoo.errors import InputError
+
+NAME = "photoz_mgs"
+FILE = "SDSS_MGS.train"
+ORIGIN = "MLZ test data (Carrasco Kind & Brunner): https://github.com/mgckind/MLZ"
+LICENSE = "NCSA Open Source License"
+CITATION = "Carrasco Kind & Brunner 2013, MNRAS 432, 1483 (TPZ/MLZ)"
+# The file's header line names 18 columns for 19 data columns: the u-band error
+# "eu" is missing between "i-z" and "eg". These are the real column names.
+COLUMNS = (
+    "zs", "u", "g", "r", "i", "z", "u-g", "g-r", "r-i", "i-z",
+    "eu", "eg", "er", "ei", "ez", "eu-g", "eg-r", "er-i", "ei-z",
+)  # fmt: skip
+FEATURES = ("u", "g", "r", "i", "z")
+
+
+def read(data_dir=None):
+    """Reads the catalogue as an `astropy.table.Table` with the corrected `COLUMNS`."""
+    from astropy.table import Table  # noqa: PLC0415
+
+    path = data_root(data_dir, NAME) / FILE
+    values = np.loadtxt(path, comments="#", dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] != len(COLUMNS):
+        raise InputError(f"{str(path)!r}: expected {len(COLUMNS)} columns; found shape {values.shape}.")
+    return Table(values, names=COLUMNS)
+
+
+def load_splits(data_dir=None, seed: int = SPLIT_SEED) -> dict[str, Split]:
+    """Returns splits with x = ugriz magnitudes, y = spectroscopic redshift.
+
+    Stratified on redshift deciles so every split covers the whole range.
+    """
+    table = read(data_dir)
+    x = np.column_stack([table[c] for c in FEATURES]).astype(np.float32)
+    y = np.asarray(table["zs"], dtype=np.float32)
+    deciles = np.digitize(y, np.quantile(y, np.linspace(0.1, 0.9, 9)))
+    ids = np.arange(len(y)).astype(str)
+    return {
+        name: Split(x[idx], y[idx], ids[idx]) for name, idx in stratified_split(deciles, seed=seed).items()
+    }

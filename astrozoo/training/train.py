@@ -1,0 +1,111 @@
+"""`astrozoo train NAME`: reproduce a zoo model from its data and record what it measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from astrozoo import manifest
+from astrozoo.datasets.base import SPLIT_SEED
+from astrozoo.errors import ModelNotFoundError
+from astrozoo.integrity import atomic_write_text, file_record
+from astrozoo.loading import save
+from astrozoo.spec import spec
+from astrozoo.training.metrics import classification_report, regression_report
+from astrozoo.training.recipes import RECIPES
+
+
+def train(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    epochs: int | None = None,
+    seed: int = 0,
+    output: str | os.PathLike | None = None,
+    update_manifest: bool | None = None,
+    verbose: int = 2,
+) -> Path:
+    """Trains a zoo model from scratch on its dataset and writes its model folder.
+
+    Splits are fixed (`astrozoo.datasets.base.SPLIT_SEED`); model selection
+    (early stopping, learning-rate decay) uses the validation split only; the
+    test split is scored once at the end.
+
+    Args:
+        name: zoo model name, e.g. ``"sdss-mlp"``.
+        data_dir: folder holding the datasets (default: ``ASTROZOO_DATA``).
+        epochs: maximum epochs (default: the recipe's).
+        seed: seed of weight initialization, shuffling and augmentation.
+        output: model folder to write (default: the package's ``weights/NAME``).
+        update_manifest: record files and metrics in the manifest; defaults to
+            True when writing to the package's weights folder.
+        verbose: Keras fit verbosity.
+
+    Returns:
+        The model folder.
+    """
+    if name not in RECIPES:
+        raise ModelNotFoundError.for_name(name, RECIPES)
+    recipe = RECIPES[name]
+    output = Path(output) if output else manifest.WEIGHTS_DIR / name
+    if update_manifest is None:
+        update_manifest = output.resolve() == (manifest.WEIGHTS_DIR / name).resolve()
+    keras.utils.set_random_seed(seed)
+    splits = recipe.dataset.load_splits(data_dir)
+    epochs = epochs or recipe.epochs
+    started = time.perf_counter()
+    model = recipe.build_and_fit(splits, epochs, verbose)
+    wall_time = time.perf_counter() - started
+    metrics = {part: _evaluate(model, splits[part]) for part in ("validation", "test")}
+    command = f"astrozoo train {name} --data $ASTROZOO_DATA --seed {seed}" + (
+        f" --epochs {epochs}" if epochs != recipe.epochs else ""
+    )
+    training = {
+        "data": recipe.dataset.NAME,
+        "origin": recipe.dataset.ORIGIN,
+        "command": command,
+        "seed": seed,
+        "split_seed": SPLIT_SEED,
+        "split_sizes": {part: len(split) for part, split in splits.items()},
+        "max_epochs": epochs,
+        "wall_time_s": round(wall_time, 1),
+        "limitations": list(recipe.limitations),
+    }
+    folder = save(
+        model, output, overwrite=True, name=name, description=recipe.description, metrics=metrics,
+        training=training, license=recipe.dataset.LICENSE, citation=recipe.dataset.CITATION,
+    )  # fmt: skip
+    if update_manifest:
+        record_in_manifest(name, folder)
+    return folder
+
+
+def record_in_manifest(name: str, folder: Path, manifest_path: Path | None = None) -> None:
+    """Writes (atomically) a model folder's spec and file hashes as its manifest entry."""
+    from astrozoo.loading import load_folder  # noqa: PLC0415
+
+    path = Path(manifest_path or manifest.MANIFEST_PATH).resolve()  # resolve: keep the symlink
+    data = manifest.read_manifest(path)
+    model_spec = spec(load_folder(folder))
+    entry = model_spec.to_dict()
+    entry.pop("name")
+    entry["hub"] = data["models"].get(name, {}).get("hub") or {
+        "repo_id": f"astrozoo/{name}",
+        "revision": None,
+    }
+    entry["files"] = {p.name: file_record(p) for p in sorted(folder.iterdir()) if p.is_file()}
+    data["models"][name] = entry
+    data["models"] = dict(sorted(data["models"].items()))
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def _evaluate(model: keras.Model, split) -> dict:
+    model_spec = spec(model)
+    predicted = model.predict(split.x, batch_size=256, verbose=0)
+    if model_spec.task == "classification":
+        return classification_report(predicted, split.y, model_spec.class_names)
+    return regression_report(np.asarray(predicted)[:, 0], split.y)

@@ -1,0 +1,79 @@
+"""`astrozoo train`: real data, fixed splits, honest metrics, manifest updates."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import astrozoo
+from astrozoo.cli import main
+from astrozoo.datasets import sdss_dr14, stratified_split
+from astrozoo.training import classification_report, regression_report
+from astrozoo.training.train import record_in_manifest
+
+
+def test_splits_are_disjoint_stratified_and_deterministic():
+    labels = np.array([0] * 700 + [1] * 250 + [2] * 50)
+    first, second = stratified_split(labels, seed=3), stratified_split(labels, seed=3)
+    for part in first:
+        np.testing.assert_array_equal(first[part], second[part])
+    everything = np.concatenate(list(first.values()))
+    assert len(everything) == len(set(everything)) == len(labels)
+    for part, fraction in (("train", 0.70), ("validation", 0.15), ("test", 0.15)):
+        counts = np.bincount(labels[first[part]], minlength=3)
+        np.testing.assert_allclose(counts / np.array([700, 250, 50]), fraction, atol=0.02)
+    assert not np.array_equal(stratified_split(labels, seed=4)["test"], first["test"])
+
+
+def test_classification_report_counts():
+    probabilities = np.array([[0.9, 0.1], [0.4, 0.6], [0.7, 0.3], [0.2, 0.8]])
+    report = classification_report(probabilities, [0, 1, 1, 1], ["a", "b"])
+    assert report["accuracy"] == 0.75
+    assert report["confusion_matrix"]["counts"] == [[1, 0], [1, 2]]
+    assert report["f1"] == {"a": pytest.approx(2 / 3, abs=1e-6), "b": 0.8}
+
+
+def test_regression_report_outliers_and_bias():
+    z_true = np.full(100, 0.1)
+    z_pred = z_true + 0.011 * np.r_[np.ones(50), -np.ones(50)]
+    z_pred[0] = 0.5
+    report = regression_report(z_pred, z_true)
+    assert report["outlier_fraction"] == 0.01
+    assert report["nmad"] == pytest.approx(1.4826 * 0.01, rel=1e-3)
+
+
+def test_sdss_splits_never_use_redshift(data_dir):
+    splits = sdss_dr14.load_splits(data_dir)
+    assert splits["train"].x.shape[1] == 5
+    assert sum(len(s) for s in splits.values()) == 8023
+    assert not set(splits["train"].ids) & set(splits["test"].ids)
+
+
+def test_train_command_writes_a_loadable_folder_and_manifest_entry(data_dir, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    code = main(["train", "sdss-mlp", "--data", str(data_dir), "--epochs", "2", "--output", str(out)])
+    assert code == 0
+    assert "test split" in capsys.readouterr().out
+    model = astrozoo.load(out)
+    spec = astrozoo.spec(model)
+    assert spec.training["split_sizes"] == {"train": 5615, "validation": 1204, "test": 1204}
+    assert spec.metrics["test"]["n"] == 1204 and 0 <= spec.metrics["test"]["accuracy"] <= 1
+    assert spec.training["command"] == "astrozoo train sdss-mlp --data $ASTROZOO_DATA --seed 0 --epochs 2"
+    assert "## Metrics on the test split" in (out / "README.md").read_text()
+
+    manifest_path = tmp_path / "weights_manifest.json"
+    manifest_path.write_text(json.dumps({"format_version": 1, "models": {}}))
+    record_in_manifest("sdss-mlp", out, manifest_path)
+    entry = json.loads(manifest_path.read_text())["models"]["sdss-mlp"]
+    assert entry["metrics"] == spec.metrics and entry["class_names"] == ["STAR", "GALAXY", "QSO"]
+    assert set(entry["files"]) == {"README.md", "config.json", "metadata.json", "model.weights.h5"}
+
+
+def test_train_without_data_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.delenv("ASTROZOO_DATA", raising=False)
+    with pytest.raises(astrozoo.InputError, match="set ASTROZOO_DATA"):
+        astrozoo.training.train("sdss-mlp", output=tmp_path / "x")
+    with pytest.raises(astrozoo.ModelNotFoundError, match="Did you mean: sdss-mlp"):
+        astrozoo.training.train("sdss-mpl")
