@@ -106,8 +106,15 @@ class ModelSpec:
         return self.class_names if self.task == "classification" else self.target_names
 
     def headline_metric(self) -> str:
-        """Returns the first test metric as ``"name=value"``, or ``"-"`` when none is measured."""
+        """Returns the headline test metric as ``"name=value"``, or ``"-"`` when none is measured.
+
+        The headline is ``metrics["headline"]`` when set (e.g. ``"macro_f1"`` for
+        imbalanced classes), else the first numeric test metric.
+        """
         test = self.metrics.get("test", {})
+        chosen = self.metrics.get("headline")
+        if chosen in test:
+            return f"{chosen}={test[chosen]:.4g}"
         for key, value in test.items():
             if isinstance(value, int | float) and key != "n":
                 return f"{key}={value:.4g}"

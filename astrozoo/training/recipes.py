@@ -23,6 +23,7 @@ class Recipe:
         epochs: default maximum number of epochs (early stopping usually ends sooner).
         description: one line for the model card and `astrozoo list`.
         limitations: known limitations for the model card.
+        headline: the test metric `astrozoo list` shows.
     """
 
     name: str
@@ -31,6 +32,7 @@ class Recipe:
     epochs: int
     description: str
     limitations: tuple[str, ...] = ()
+    headline: str = "accuracy"
 
 
 def _sdss_mlp(splits, epochs, verbose):
@@ -89,6 +91,7 @@ RECIPES = {
             _photoz_mlp,
             epochs=500,
             description="Photometric redshift of SDSS Main Galaxy Sample galaxies from ugriz magnitudes.",
+            headline="nmad",
             limitations=(
                 "Valid for the SDSS Main Galaxy Sample (r < 17.77, z < 0.3); it extrapolates badly "
                 "to fainter or higher-redshift galaxies.",
@@ -101,6 +104,7 @@ RECIPES = {
             epochs=60,
             description="OGLE-III variable-star type from catalogue period, amplitude, magnitudes and "
             "Fourier parameters.",
+            headline="macro_f1",
             limitations=(
                 "Classes are very imbalanced (LPV ~86%, RCB < 0.01%): read per-class F1, not accuracy.",
                 "Fourier parameters are missing (-99.99) for most LPVs; the model sees missing-value flags.",

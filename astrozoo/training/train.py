@@ -61,6 +61,7 @@ def train(
     model = recipe.build_and_fit(splits, epochs, verbose)
     wall_time = time.perf_counter() - started
     metrics = {part: _evaluate(model, splits[part]) for part in ("validation", "test")}
+    metrics["headline"] = recipe.headline
     command = f"astrozoo train {name} --data $ASTROZOO_DATA --seed {seed}" + (
         f" --epochs {epochs}" if epochs != recipe.epochs else ""
     )
