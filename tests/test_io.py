@@ -206,3 +206,56 @@ def test_quality_flagged_cadences_are_dropped(tmp_path):
     ts = read_lightcurve(path)
     assert len(ts) == 2
     np.testing.assert_allclose(ts["flux"], [10.0, 12.0])
+
+
+def test_cutout_keeps_wcs_and_sky_position(data_dir):
+    import astropy.units as u
+    from astropy.coordinates import SkyCoord
+
+    from astrozoo.io.cutouts import cutout
+
+    path = next((data_dir / "mirabest" / "fits").glob("1*.fits.fz"))
+    _full, meta = read_image(path)
+    centre = meta.wcs.pixel_to_world(74.5, 74.5)
+    pixels, cut = cutout(path, centre, 36 * u.arcsec)
+    assert pixels.shape == (20, 20, 1)
+    assert cut.wcs.world_to_pixel(centre)[0] == pytest.approx(9.5, abs=0.6)
+    in_pixels, _ = cutout(path, centre, (10 * u.pix, 16 * u.pix))
+    assert in_pixels.shape == (10, 16, 1)
+    far = SkyCoord(centre.ra + 5 * u.deg, centre.dec)
+    with pytest.raises(InputError, match="outside the image"):
+        cutout(path, far, 36 * u.arcsec)
+
+
+def test_lomb_scargle_recovers_catalogue_periods(data_dir):
+    from astrozoo.datasets import rrlyrae_s82
+    from astrozoo.io.lightcurves import find_period
+
+    catalog = rrlyrae_s82.periods(data_dir)
+    stars = sorted(catalog)[:8]
+    found = [
+        find_period(read_lightcurve(data_dir / "rrlyrae_s82" / "light-curves" / f"{n}.csv"), 0.2, 1.2)
+        for n in stars
+    ]
+    expected = [catalog[n][1] for n in stars]
+    matches = np.isclose(found, expected, rtol=2e-3)
+    assert matches.mean() >= 0.75, list(zip(found, expected, strict=True))
+
+
+def test_alerce_single_object_csv_reads_as_a_light_curve(tmp_path):
+    path = tmp_path / "ztf.csv"
+    path.write_text("oid,mjd,magpsf,sigmapsf,fid\nZTF1,58000.1,18.5,0.1,1\nZTF1,58001.2,18.4,0.1,2\n")
+    ts = read_lightcurve(path)
+    assert [str(b) for b in ts["band"]] == ["g", "r"]
+    path.write_text("oid,mjd,magpsf,sigmapsf,fid\nZTF1,58000.1,18.5,0.1,1\nZTF2,58001.2,18.4,0.1,2\n")
+    with pytest.raises(InputError, match="2 objects"):
+        read_lightcurve(path)
+
+
+def test_percentile_clip_tames_a_hot_pixel():
+    from astrozoo.layers import ImagePreprocessing
+
+    x = np.random.default_rng(0).random((1, 32, 32, 1)).astype("float32")
+    x[0, 5, 5, 0] = 1e4
+    clipped = ImagePreprocessing(image_size=(32, 32), clip_percentile=99.0, normalize=None)(x).numpy()
+    assert clipped.max() < 1.5

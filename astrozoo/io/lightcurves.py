@@ -12,6 +12,8 @@ from astrozoo.errors import InputError
 from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
 
 CSV_COLUMNS = ("time", "mag", "magerr", "band")
+ALERCE_COLUMNS = ("mjd", "magpsf", "sigmapsf", "fid")
+ALERCE_BANDS = {1: "g", 2: "r", 3: "i"}
 FLUX_COLUMNS = ("PDCSAP_FLUX", "SAP_FLUX", "FLUX")
 
 
@@ -61,6 +63,14 @@ def _read_csv_lightcurve(path: Path):
         table = Table.read(path, format="ascii.csv")
     except Exception as err:  # noqa: BLE001 (astropy's ascii readers raise many kinds)
         raise InputError(f"{str(path)!r}: not a readable CSV light curve ({err}).") from None
+    if all(c in table.colnames for c in ALERCE_COLUMNS) and "time" not in table.colnames:
+        objects = _alerce_objects(table, path)
+        if len(objects) != 1:
+            raise InputError(
+                f"{str(path)!r}: ALeRCE detections of {len(objects)} objects; expected one per file "
+                "(use read_alerce_detections for a multi-object file)."
+            )
+        return next(iter(objects.values()))
     missing = [c for c in CSV_COLUMNS if c not in table.colnames]
     if missing:
         raise InputError(
@@ -125,7 +135,98 @@ def _read_fits_lightcurve(path: Path):
     return ts
 
 
-def lightcurve_to_sequence(ts, bands: Sequence[str], max_length: int | None = None) -> np.ndarray:
+def read_alerce_detections(path: str | os.PathLike) -> dict:
+    """Reads an ALeRCE detections CSV (``oid`` or ``objectId``, ``mjd``, ``magpsf``, ``sigmapsf``, ``fid``).
+
+    Returns:
+        ``{object id: TimeSeries}`` with ``mag``, ``magerr`` and ``band``
+        (``fid`` 1, 2, 3 = ZTF g, r, i), each sorted by time.
+
+    Raises:
+        InputError: missing file or columns.
+    """
+    from astropy.table import Table  # noqa: PLC0415
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{str(path)!r}: no such file (expected ALeRCE detections CSV).")
+    try:
+        table = Table.read(path, format="ascii.csv")
+    except Exception as err:  # noqa: BLE001 (astropy's ascii readers raise many kinds)
+        raise InputError(f"{str(path)!r}: not a readable CSV ({err}).") from None
+    return _alerce_objects(table, path)
+
+
+def _alerce_objects(table, path: Path) -> dict:
+    from astropy.time import Time  # noqa: PLC0415
+    from astropy.timeseries import TimeSeries  # noqa: PLC0415
+
+    id_column = next((c for c in ("oid", "objectId") if c in table.colnames), None)
+    missing = [c for c in ALERCE_COLUMNS if c not in table.colnames] + ([] if id_column else ["oid"])
+    if missing:
+        raise InputError(f"{str(path)!r}: missing ALeRCE columns {missing}; found {table.colnames}.")
+    objects = {}
+    ids = np.asarray(table[id_column]).astype(str)
+    for oid in dict.fromkeys(ids):
+        rows = table[ids == oid]
+        mag = np.asarray(rows["magpsf"], dtype=np.float64)
+        err = np.asarray(rows["sigmapsf"], dtype=np.float64)
+        time = np.asarray(rows["mjd"], dtype=np.float64)
+        good = np.isfinite(mag) & np.isfinite(err) & np.isfinite(time)
+        bands = np.array([ALERCE_BANDS.get(int(f), f"fid{int(f)}") for f in rows["fid"]])
+        ts = TimeSeries(
+            time=Time(time[good], format="mjd"),
+            data={"mag": mag[good], "magerr": err[good], "band": bands[good]},
+        )
+        ts.sort("time")
+        ts.meta["path"], ts.meta["object"] = f"{path}:{oid}", oid
+        objects[oid] = ts
+    return objects
+
+
+def find_period(ts, min_period: float = 0.05, max_period: float = 20.0, samples_per_peak: int = 10) -> float:
+    """Finds the best period (days) with a Lomb-Scargle periodogram.
+
+    Multi-band light curves use `astropy.timeseries.LombScargleMultiband`, so
+    every band's points constrain one shared period.
+
+    Example:
+        >>> import numpy as np
+        >>> from astropy.time import Time
+        >>> from astropy.timeseries import TimeSeries
+        >>> t = np.sort(np.random.default_rng(0).uniform(0, 200, 300))
+        >>> mag = 17 + 0.4 * np.sin(2 * np.pi * t / 0.61)
+        >>> ts = TimeSeries(time=Time(50000 + t, format="mjd"),
+        ...                 data={"mag": mag, "magerr": np.full(300, 0.02), "band": ["g"] * 300})
+        >>> round(find_period(ts, 0.2, 2.0), 3)
+        0.61
+    """
+    from astropy.timeseries import LombScargle, LombScargleMultiband  # noqa: PLC0415
+
+    t = ts.time.mjd
+    y, dy = _values(ts)
+    bands = np.asarray(ts["band"]).astype(str)
+    if len(set(bands)) > 1:
+        periodogram = LombScargleMultiband(t, y, bands, dy)
+    else:
+        periodogram = LombScargle(t, y, dy)
+    frequency, power = periodogram.autopower(
+        minimum_frequency=1.0 / max_period, maximum_frequency=1.0 / min_period,
+        samples_per_peak=samples_per_peak, method="fast",
+    )  # fmt: skip
+    return float(1.0 / frequency[np.argmax(power)])
+
+
+def _values(ts) -> tuple[np.ndarray, np.ndarray]:
+    if "mag" in ts.colnames:
+        return np.asarray(ts["mag"], dtype=np.float64), np.asarray(ts["magerr"], dtype=np.float64)
+    flux = np.asarray(ts["flux"], dtype=np.float64)
+    return flux, np.asarray(ts["flux_err"], dtype=np.float64)
+
+
+def lightcurve_to_sequence(
+    ts, bands: Sequence[str], max_length: int | None = None, period: float | None = None
+) -> np.ndarray:
     """Turns a light curve into the (steps, 3 + len(bands)) array recurrent models read.
 
     Channels: days since the first observation, magnitude (flux is converted to
@@ -136,7 +237,9 @@ def lightcurve_to_sequence(ts, bands: Sequence[str], max_length: int | None = No
         ts: a TimeSeries from `read_lightcurve`.
         bands: the model's bands, in one-hot order. A single-band model accepts
             a single-band light curve whatever its band is called.
-        max_length: keep at most this many observations (the first ones).
+        max_length: keep at most this many observations (the first ones in time).
+        period: if given (days), the time channel becomes the phase in [0, 1)
+            and observations are ordered by phase (a folded light curve).
 
     Raises:
         InputError: no observation falls in ``bands``.
@@ -163,6 +266,11 @@ def lightcurve_to_sequence(ts, bands: Sequence[str], max_length: int | None = No
         time, band, flux, flux_err = time[positive], band[positive], flux[positive], flux_err[positive]
         value = -2.5 * np.log10(flux / np.median(flux))
         error = 2.5 / np.log(10) * np.abs(flux_err / flux)
+    order = np.argsort(time, kind="stable")[:max_length]  # the first observations in time
+    time, value, error, band = time[order], value[order], error[order], band[order]
     onehot = (band[:, np.newaxis] == np.asarray(bands)[np.newaxis, :]).astype(np.float64)
-    sequence = np.column_stack([time - time.min(), value, error, onehot]).astype(np.float32)
-    return sequence[:max_length] if max_length else sequence
+    clock = np.mod(time, period) / period if period else time - time[0]
+    sequence = np.column_stack([clock, value, error, onehot])
+    if period:
+        sequence = sequence[np.argsort(clock, kind="stable")]
+    return sequence.astype(np.float32)

@@ -18,11 +18,13 @@ class ImagePreprocessing(keras.layers.Layer):
 
     Steps, in order: NaN and infinite pixels become 0; a central crop keeps
     ``crop_fraction`` of each side; bilinear resize to ``image_size``; an optional
-    stretch; an optional normalization.
+    percentile clip; an optional stretch; an optional normalization.
 
     Args:
         image_size: (height, width) the network sees.
         crop_fraction: fraction of each side kept by the central crop (0 < f <= 1).
+        clip_percentile: if set (e.g. 99.5), each image is clipped to its
+            ``[100 - p, p]`` percentiles, taming bright stars and artefacts.
         stretch: ``None``, ``"asinh"`` (each image divided by its largest absolute
             value, then ``asinh(q x) / asinh(q)``), or ``"log"`` (``log1p`` of the
             positive part after the same scaling).
@@ -45,6 +47,7 @@ class ImagePreprocessing(keras.layers.Layer):
         self,
         image_size=(64, 64),
         crop_fraction=1.0,
+        clip_percentile=None,
         stretch=None,
         stretch_q=10.0,
         normalize="per_image",
@@ -60,6 +63,9 @@ class ImagePreprocessing(keras.layers.Layer):
             raise ValueError(f"crop_fraction must be in (0, 1]. Received: {crop_fraction!r}")
         self.image_size = tuple(int(s) for s in image_size)
         self.crop_fraction = float(crop_fraction)
+        if clip_percentile is not None and not 50.0 < float(clip_percentile) <= 100.0:
+            raise ValueError(f"clip_percentile must be in (50, 100]. Received: {clip_percentile!r}")
+        self.clip_percentile = None if clip_percentile is None else float(clip_percentile)
         self.stretch = stretch
         self.stretch_q = float(stretch_q)
         self.normalize = normalize
@@ -76,6 +82,13 @@ class ImagePreprocessing(keras.layers.Layer):
             top, left = (h - ch) // 2, (w - cw) // 2
             x = ops.slice(x, [0, top, left, 0], [shape[0], ch, cw, shape[3]])
         x = ops.image.resize(x, self.image_size, interpolation="bilinear", antialias=True)
+        if self.clip_percentile is not None:
+            flat = ops.reshape(x, (ops.shape(x)[0], -1))
+            q = [1.0 - self.clip_percentile / 100.0, self.clip_percentile / 100.0]
+            bounds = ops.quantile(flat, q, axis=1)  # (2, batch)
+            low = ops.reshape(bounds[0], (-1, 1, 1, 1))
+            high = ops.reshape(bounds[1], (-1, 1, 1, 1))
+            x = ops.clip(x, low, high)
         if self.stretch is not None:
             peak = ops.max(ops.abs(x), axis=(1, 2, 3), keepdims=True)
             x = x / ops.maximum(peak, 1e-12)
@@ -104,6 +117,7 @@ class ImagePreprocessing(keras.layers.Layer):
             **super().get_config(),
             "image_size": list(self.image_size),
             "crop_fraction": self.crop_fraction,
+            "clip_percentile": self.clip_percentile,
             "stretch": self.stretch,
             "stretch_q": self.stretch_q,
             "normalize": self.normalize,
