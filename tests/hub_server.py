@@ -126,12 +126,16 @@ def _handler(hub: LocalHub):
                 return None
             return repo_id
 
-        def _resolve(self, repo_id, rev):
+        def _repo_commit(self, ns, name, rev):
+            """(repo id, commit) of a request, or (None, None) after answering 404."""
+            repo_id = self._repo(ns, name)
+            if not repo_id:
+                return None, None
             try:
-                return hub._commit(repo_id, rev or "main")
+                return repo_id, hub._commit(repo_id, rev or "main")
             except KeyError:
                 self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}")
-                return None
+                return None, None
 
         def preupload(self, ns, name, rev):
             request = json.loads(self._body())
@@ -171,10 +175,7 @@ def _handler(hub: LocalHub):
 
         def commit(self, ns, name, rev):
             lines = [json.loads(line) for line in self._body().decode().splitlines() if line.strip()]
-            repo_id = self._repo(ns, name)
-            if not repo_id:
-                return None
-            parent = self._resolve(repo_id, rev)
+            repo_id, parent = self._repo_commit(ns, name, rev)
             if parent is None:
                 return None
             files = dict(parent["files"])
@@ -199,10 +200,7 @@ def _handler(hub: LocalHub):
                                     "pullRequestUrl": None})  # fmt: skip
 
         def model_info(self, ns, name, rev=None):
-            repo_id = self._repo(ns, name)
-            if not repo_id:
-                return None
-            commit = self._resolve(repo_id, rev)
+            repo_id, commit = self._repo_commit(ns, name, rev)
             if commit is None:
                 return None
             siblings = [{"rfilename": p} for p in sorted(commit["files"])]
@@ -211,10 +209,7 @@ def _handler(hub: LocalHub):
             return self._send(200, info)
 
         def tree(self, ns, name, rev, subpath=""):
-            repo_id = self._repo(ns, name)
-            if not repo_id:
-                return None
-            commit = self._resolve(repo_id, rev)
+            _repo_id, commit = self._repo_commit(ns, name, rev)
             if commit is None:
                 return None
             entries = []
@@ -229,10 +224,7 @@ def _handler(hub: LocalHub):
             return self._send(200, entries)
 
         def resolve(self, ns, name, rev, filename):
-            repo_id = self._repo(ns, name)
-            if not repo_id:
-                return None
-            commit = self._resolve(repo_id, rev)
+            _repo_id, commit = self._repo_commit(ns, name, rev)
             if commit is None:
                 return None
             if filename not in commit["files"]:

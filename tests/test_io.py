@@ -259,3 +259,23 @@ def test_percentile_clip_tames_a_hot_pixel():
     x[0, 5, 5, 0] = 1e4
     clipped = ImagePreprocessing(image_size=(32, 32), clip_percentile=99.0, normalize=None)(x).numpy()
     assert clipped.max() < 1.5
+
+
+def test_lightkurve_snippets_read_or_fail_clearly(data_dir):
+    from astrozoo.datasets import lightcurve_fits
+
+    read, refused = [], []
+    for path in lightcurve_fits.lightkurve_files(data_dir):
+        try:
+            ts = read_lightcurve(path)
+        except InputError as err:
+            assert path.name in str(err)
+            refused.append(path.name)
+        else:
+            assert len(ts) > 0 and np.isfinite(ts["flux"]).all()
+            read.append(path.name)
+    assert {
+        "test_K2_interact_generated_custom-lc.fits",
+        "test_TESS_interact_generated_custom-lc.fits",
+    } <= set(read)
+    assert "test-tpf-all-zeros.fits" in refused  # a target-pixel file, not a light curve

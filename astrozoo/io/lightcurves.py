@@ -112,6 +112,11 @@ def _read_fits_lightcurve(path: Path):
             data = hdu.data
             time = np.asarray(data["TIME"], dtype=np.float64)
             flux = np.asarray(data[flux_name], dtype=np.float64)
+            if flux.ndim != 1:
+                raise InputError(
+                    f"{str(path)!r}: column {flux_name} holds {flux.shape[1:]} pixels per cadence: this is a "
+                    "target-pixel file, not a light curve (expected one flux value per cadence)."
+                )
             err_name = flux_name + "_ERR"
             flux_err = (
                 np.asarray(data[err_name], dtype=np.float64) if err_name in names else np.zeros_like(flux)
