@@ -189,7 +189,8 @@ def lightcurve_dataset(
         files: light-curve files (CSV or FITS).
         labels: integer labels; zeros when None.
         bands: band names in one-hot order.
-        periods: optional period per file (days), to fold each light curve.
+        periods: optional period per file (days), to fold each light curve (the
+            sequences then end with a log10(period) channel).
         max_length: keep at most this many observations per light curve.
         batch_size: batch size, or None for unbatched elements.
         shuffle: shuffle file order each epoch.
@@ -205,7 +206,7 @@ def lightcurve_dataset(
     def decode(path):
         return lightcurve_to_sequence(read_lightcurve(path), bands, max_length, period_of.get(path))
 
-    shape = (None, 3 + len(bands))
+    shape = (None, 3 + len(bands) + int(periods is not None))  # folded curves carry log10(period)
     dataset, report = _file_dataset(files, labels, decode, shape, on_error, shuffle, seed)
     return _finish(dataset, batch_size, cache, padded_shape=[None, shape[1]]), report
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from astrozoo.errors import AstrozooError, InputError
 from astrozoo.io import find_inputs, lightcurve_to_sequence, read_image, read_lightcurve, read_table
+from astrozoo.io.lightcurves import find_period
 from astrozoo.io.tables import table_features
 from astrozoo.spec import ModelSpec, spec
 
@@ -125,7 +126,9 @@ def _examples(inputs, model_spec: ModelSpec) -> Iterator[_Example]:
 def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
     expected = model_spec.input
     if expected.kind == "lightcurve":
-        return lightcurve_to_sequence(read_lightcurve(path), expected.bands)
+        ts = read_lightcurve(path)
+        period = find_period(ts, **expected.period_search) if expected.period_search else None
+        return lightcurve_to_sequence(ts, expected.bands, period=period)
     pixels, _ = read_image(path)
     channels = expected.shape[-1]
     if pixels.shape[-1] != channels:

@@ -27,6 +27,9 @@ class InputSpec:
         units: physical units of the values, e.g. ``"Jy/beam"`` or ``"mag"``.
         pixel_scale_arcsec: pixel scale the model was trained at (images).
         missing_value: sentinel meaning "missing" in table columns.
+        period_search: for light-curve models that read folded light curves, the
+            Lomb-Scargle search range, e.g. ``{"min_period": 0.2, "max_period": 1.2}``
+            (days); `astrozoo predict` finds each file's period and folds it.
     """
 
     kind: str
@@ -36,6 +39,7 @@ class InputSpec:
     units: str | None = None
     pixel_scale_arcsec: float | None = None
     missing_value: float | None = None
+    period_search: dict | None = None
 
     def __post_init__(self):
         if self.kind not in INPUT_KINDS:

@@ -176,3 +176,17 @@ def _fit_one_step(model, x):
         y = np.ones((len(x), n), "float32")
         model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
+
+
+def test_test_time_averaging_makes_predictions_orientation_invariant():
+    model = build_from_config(*TINY_CONFIGS["cnn"][:2])  # tta=True
+    x = example_input((3, 24, 24, 1))
+    rotated = np.rot90(x, k=1, axes=(1, 2)).copy()
+    flipped = x[:, :, ::-1].copy()
+    reference = model.predict(x, verbose=0)
+    assert reference.shape == (3, 2)
+    np.testing.assert_allclose(model.predict(rotated, verbose=0), reference, atol=1e-5)
+    np.testing.assert_allclose(model.predict(flipped, verbose=0), reference, atol=1e-5)
+    plain = build_from_config("cnn", {**TINY_CONFIGS["cnn"][1], "tta": False})
+    plain.set_weights(model.get_weights())
+    assert not np.allclose(plain.predict(rotated, verbose=0), plain.predict(x, verbose=0), atol=1e-5)

@@ -45,8 +45,10 @@ def test_lightcurve_dataset_pads_each_batch(data_dir):
     lengths = np.count_nonzero(np.abs(x.numpy()).sum(axis=2), axis=1)
     assert lengths.max() == x.shape[1] and (lengths > 50).all()
     folded, _ = lightcurve_dataset(split.x[:2], periods=[0.6, 0.3], bands=rrlyrae_s82.BANDS, batch_size=None)
-    phases = next(iter(folded))[0].numpy()[:, 0]
+    first = next(iter(folded))[0].numpy()
+    phases = first[:, 0]
     assert phases.min() >= 0 and phases.max() < 1 and np.all(np.diff(phases) >= 0)
+    np.testing.assert_allclose(first[:, -1], np.log10(0.6), rtol=1e-6)
 
 
 def test_table_dataset_reads_columns_by_name():

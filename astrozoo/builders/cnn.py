@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import keras
 
 from astrozoo.builders.registry import dense_stack, output_head, register_builder
-from astrozoo.layers import ImagePreprocessing, RandomDihedral
+from astrozoo.layers import DihedralAverage, DihedralViews, ImagePreprocessing, RandomDihedral
 from astrozoo.spec import InputSpec
 
 
@@ -23,8 +23,8 @@ def image_input_spec(args: dict) -> InputSpec:
     )
 
 
-def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment):
-    """Preprocessing then training-only augmentation, shared by the image builders."""
+def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta=False):
+    """Preprocessing, training-only augmentation, and the test-time views, shared by the image builders."""
     x = ImagePreprocessing(
         image_size=image_size,
         crop_fraction=crop_fraction,
@@ -34,10 +34,18 @@ def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, au
         name="preprocessing",
     )(inputs)
     if augment == "dihedral":
-        return RandomDihedral(name="augmentation")(x)
-    if augment in (None, "none"):
-        return keras.layers.Identity(name="augmentation")(x)
-    raise ValueError(f"augment must be 'dihedral' or None. Received: augment={augment!r}")
+        x = RandomDihedral(name="augmentation")(x)
+    elif augment in (None, "none"):
+        x = keras.layers.Identity(name="augmentation")(x)
+    else:
+        raise ValueError(f"augment must be 'dihedral' or None. Received: augment={augment!r}")
+    return DihedralViews(name="tta_views")(x) if tta else x
+
+
+def image_head_output(x, task, class_names, target_names, tta=False):
+    """The output layer, averaged over the 8 test-time views when ``tta``."""
+    outputs = output_head(x, task, class_names, target_names)
+    return DihedralAverage(name="tta_average")(outputs) if tta else outputs
 
 
 @register_builder("cnn", input_spec=image_input_spec)
@@ -59,6 +67,7 @@ def cnn(
     normalize: str | None = "per_image",
     scale: float = 255.0,
     augment: str | None = "dihedral",
+    tta: bool = False,
     input_info: dict | None = None,
 ) -> keras.Model:
     """Builds a plain CNN: conv blocks, then a fully connected head with dropout.
@@ -85,6 +94,8 @@ def cnn(
         normalize: normalization mode (see `ImagePreprocessing`).
         scale: divisor for ``normalize="unit"``.
         augment: ``"dihedral"`` or None.
+        tta: at inference, average the predictions over the 8 flips and
+            rotations of each image (test-time augmentation inside the model).
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``.
 
     Returns:
@@ -97,7 +108,7 @@ def cnn(
         (2, 2)
     """
     inputs = keras.Input(shape=(None, None, int(channels)), name="image")
-    x = image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment)
+    x = image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta)
     for i, width in enumerate(filters):
         x = keras.layers.Conv2D(
             int(width),
@@ -115,5 +126,5 @@ def cnn(
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dropout(float(dropout), name="flatten_dropout")(x) if dropout else x
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="fc")
-    outputs = output_head(x, task, class_names, target_names)
+    outputs = image_head_output(x, task, class_names, target_names, tta)
     return keras.Model(inputs, outputs, name="cnn")

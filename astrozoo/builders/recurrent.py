@@ -16,12 +16,15 @@ CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 def _input_spec(args: dict) -> InputSpec:
     bands = list(args["bands"])
     info = args.get("input_info") or {}
+    folded = args.get("period_search") is not None
     return InputSpec(
         kind="lightcurve",
-        shape=(None, 3 + len(bands)),
-        columns=("time", "value", "error", *(f"band_{b}" for b in bands)),
+        shape=(None, 3 + len(bands) + int(folded)),
+        columns=("phase" if folded else "time", "value", "error", *(f"band_{b}" for b in bands))
+        + (("log10_period",) if folded else ()),
         bands=bands,
         units=info.get("units", "mag"),
+        period_search=args.get("period_search"),
     )
 
 
@@ -37,6 +40,8 @@ def recurrent(
     task: str = "classification",
     target_names: Sequence[str] | None = None,
     noise_stddev: float = 0.02,
+    period_search: dict | None = None,
+    append_scatter: bool = False,
     input_info: dict | None = None,
 ) -> keras.Model:
     """Builds a stacked (optionally bidirectional) LSTM or GRU over light curves.
@@ -58,6 +63,11 @@ def recurrent(
         task: ``"classification"`` or ``"regression"``.
         target_names: predicted quantities of a regressor.
         noise_stddev: training-only Gaussian noise on the normalized channels.
+        period_search: read folded light curves: ``{"min_period", "max_period"}``
+            (days) of the Lomb-Scargle search `astrozoo predict` runs on each file.
+            The input then has a phase channel first and log10(period) last.
+        append_scatter: give the network each light curve's log10 scatter
+            (its amplitude), which the per-curve normalization removes.
         input_info: description of the input, e.g. ``{"units": "mag"}``.
 
     Returns:
@@ -74,9 +84,12 @@ def recurrent(
     if not units:
         raise ValueError(f"units needs at least one layer width. Received: units={units!r}")
     bands = list(bands)
-    inputs = keras.Input(shape=(None, 3 + len(bands)), name="lightcurve")
+    extra = int(period_search is not None)
+    inputs = keras.Input(shape=(None, 3 + len(bands) + extra), name="lightcurve")
     x = keras.layers.Masking(mask_value=0.0, name="masking")(inputs)
-    x = LightCurvePreprocessing(n_bands=len(bands), name="preprocessing")(x)
+    x = LightCurvePreprocessing(
+        n_bands=len(bands), extra_channels=extra, append_scatter=append_scatter, name="preprocessing"
+    )(x)
     x = keras.layers.GaussianNoise(float(noise_stddev), name="augmentation")(x)
     for i, width in enumerate(units):
         layer = CELLS[cell](

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import keras
 
-from astrozoo.builders.cnn import image_front, image_input_spec
-from astrozoo.builders.registry import output_head, register_builder
+from astrozoo.builders.cnn import image_front, image_head_output, image_input_spec
+from astrozoo.builders.registry import register_builder
 
 KERAS_BACKBONES = {
     "resnet50": "ResNet50",
@@ -85,6 +85,7 @@ def resnet_transfer(
     normalize: str | None = "per_image",
     scale: float = 255.0,
     augment: str | None = "dihedral",
+    tta: bool = False,
     backbone_source: str | None = None,
     input_info: dict | None = None,
 ) -> keras.Model:
@@ -121,6 +122,7 @@ def resnet_transfer(
             backbones want ``"imagenet_caffe"`` (v1) or ``"imagenet_v2"`` (v2).
         scale: divisor for ``normalize="unit"``.
         augment: ``"dihedral"`` or None.
+        tta: at inference, average the predictions over the 8 flips and rotations.
         backbone_source: the astrozoo model the backbone came from (set for you).
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``.
 
@@ -136,7 +138,7 @@ def resnet_transfer(
     """
     image_size = tuple(int(s) for s in image_size)
     inputs = keras.Input(shape=(None, None, int(channels)), name="image")
-    x = image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment)
+    x = image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta)
     net = _backbone(backbone, backbone_weights, (*image_size, int(channels)), compact_widths, compact_blocks)
     x = net(x)
     x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
@@ -144,7 +146,7 @@ def resnet_transfer(
         x = keras.layers.Dense(int(width), activation="relu", name=f"head_{i}")(x)
     if dropout:
         x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
-    outputs = output_head(x, task, class_names, target_names)
+    outputs = image_head_output(x, task, class_names, target_names, tta)
     model = keras.Model(inputs, outputs, name="resnet_transfer")
     if trainable_blocks is not None:
         set_trainable_blocks(model, trainable_blocks)

@@ -243,8 +243,9 @@ def lightcurve_to_sequence(
         bands: the model's bands, in one-hot order. A single-band model accepts
             a single-band light curve whatever its band is called.
         max_length: keep at most this many observations (the first ones in time).
-        period: if given (days), the time channel becomes the phase in [0, 1)
-            and observations are ordered by phase (a folded light curve).
+        period: if given (days), the time channel becomes the phase in [0, 1),
+            observations are ordered by phase (a folded light curve), and a last
+            channel holds log10(period).
 
     Raises:
         InputError: no observation falls in ``bands``.
@@ -277,5 +278,6 @@ def lightcurve_to_sequence(
     clock = np.mod(time, period) / period if period else time - time[0]
     sequence = np.column_stack([clock, value, error, onehot])
     if period:
+        sequence = np.column_stack([sequence, np.full(len(sequence), np.log10(period))])
         sequence = sequence[np.argsort(clock, kind="stable")]
     return sequence.astype(np.float32)

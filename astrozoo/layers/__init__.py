@@ -4,9 +4,16 @@ Every layer is registered under the ``astrozoo`` package so that it travels with
 a model's config and nothing has to be re-applied by hand at inference time.
 """
 
-from astrozoo.layers.augmentation import RandomDihedral
+from astrozoo.layers.augmentation import DihedralAverage, DihedralViews, RandomDihedral
 from astrozoo.layers.image import ImagePreprocessing
 from astrozoo.layers.sequence import LightCurvePreprocessing
 from astrozoo.layers.tabular import TabularFeatures
 
-__all__ = ["ImagePreprocessing", "LightCurvePreprocessing", "RandomDihedral", "TabularFeatures"]
+__all__ = [
+    "DihedralAverage",
+    "DihedralViews",
+    "ImagePreprocessing",
+    "LightCurvePreprocessing",
+    "RandomDihedral",
+    "TabularFeatures",
+]

@@ -44,3 +44,54 @@ class RandomDihedral(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="astrozoo")
+class DihedralViews(keras.layers.Layer):
+    """At inference, stacks the 8 flips and rotations of each image along the batch axis.
+
+    With `DihedralAverage` after the network's output this gives test-time
+    averaging inside the model: predictions no longer depend on how the sky
+    image is oriented. In training the layer passes its input through. Images
+    must be square.
+
+    Example:
+        >>> import numpy as np
+        >>> DihedralViews()(np.zeros((2, 4, 4, 1), "float32")).shape
+        TensorShape([16, 4, 4, 1])
+    """
+
+    def call(self, images, training=False):
+        if training:
+            return images
+        views = []
+        for base in (images, ops.transpose(images, (0, 2, 1, 3))):
+            for flip_lr in (False, True):
+                for flip_ud in (False, True):
+                    x = ops.flip(base, axis=2) if flip_lr else base
+                    views.append(ops.flip(x, axis=1) if flip_ud else x)
+        return ops.concatenate(views, axis=0)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+@keras.saving.register_keras_serializable(package="astrozoo")
+class DihedralAverage(keras.layers.Layer):
+    """At inference, averages the outputs of the 8 views `DihedralViews` stacked.
+
+    Example:
+        >>> import numpy as np
+        >>> views = np.tile(np.array([[0.2, 0.8], [0.6, 0.4]], "float32"), (8, 1))  # 8 views x 2 images
+        >>> DihedralAverage()(views).numpy().astype(float).round(2).tolist()
+        [[0.2, 0.8], [0.6, 0.4]]
+    """
+
+    def call(self, outputs, training=False):
+        if training:
+            return outputs
+        n = ops.shape(outputs)[-1]
+        return ops.mean(ops.reshape(outputs, (8, -1, n)), axis=0)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

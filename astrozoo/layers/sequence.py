@@ -10,15 +10,20 @@ from keras import ops
 class LightCurvePreprocessing(keras.layers.Layer):
     """Normalizes padded multi-band light curves inside the model.
 
-    Input: (batch, steps, 3 + n_bands) with channels ``time`` (days),
-    ``value`` (magnitude or flux), ``error`` and a one-hot band code; padded
-    steps are all zeros and are masked. Output channels: ``log1p`` of the time
-    since the previous observation, the value minus its per-band mean and divided
-    by the light curve's scatter, the error divided by the same scatter, and the
-    band one-hot code. Padded steps stay zero.
+    Input: (batch, steps, 3 + n_bands + extra_channels) with channels ``time``
+    (days, or phase for folded light curves), ``value`` (magnitude or flux),
+    ``error``, a one-hot band code, then any extra channels (e.g. log10 of the
+    period); padded steps are all zeros and are masked. Output channels:
+    ``log1p`` of the time since the previous observation, the value minus its
+    per-band mean and divided by the light curve's scatter, the error divided by
+    the same scatter, the band code, the extra channels unchanged and, with
+    ``append_scatter``, log10 of the scatter (the amplitude the normalization
+    removed). Padded steps stay zero.
 
     Args:
         n_bands: number of band channels after the first three.
+        extra_channels: number of channels after the band code, passed through.
+        append_scatter: append log10 of each light curve's scatter as a channel.
 
     Example:
         >>> import numpy as np
@@ -29,9 +34,11 @@ class LightCurvePreprocessing(keras.layers.Layer):
         [0.0, 1.22, -1.22, 0.0]
     """
 
-    def __init__(self, n_bands=1, **kwargs):
+    def __init__(self, n_bands=1, extra_channels=0, append_scatter=False, **kwargs):
         super().__init__(**kwargs)
         self.n_bands = int(n_bands)
+        self.extra_channels = int(extra_channels)
+        self.append_scatter = bool(append_scatter)
         self.supports_masking = True
 
     def call(self, inputs, mask=None):
@@ -39,8 +46,9 @@ class LightCurvePreprocessing(keras.layers.Layer):
         if mask is None:
             mask = ops.any(ops.not_equal(x, 0.0), axis=-1)
         valid = ops.expand_dims(ops.cast(mask, "float32"), -1)
-        time, value, error, bands = x[..., :1], x[..., 1:2], x[..., 2:3], x[..., 3:]
-        bands = bands * valid
+        time, value, error = x[..., :1], x[..., 1:2], x[..., 2:3]
+        bands = x[..., 3 : 3 + self.n_bands] * valid
+        extras = x[..., 3 + self.n_bands :] * valid
         previous = ops.concatenate([time[:, :1], time[:, :-1]], axis=1)
         dt = ops.log1p(ops.relu(time - previous)) * valid
         per_band = ops.sum(value * bands, axis=1, keepdims=True)
@@ -50,13 +58,21 @@ class LightCurvePreprocessing(keras.layers.Layer):
         n = ops.maximum(ops.sum(valid, axis=1, keepdims=True), 1.0)
         scatter = ops.sqrt(ops.sum(centred**2, axis=1, keepdims=True) / n)
         scatter = ops.maximum(scatter, 1e-6)
-        return ops.concatenate([dt, centred / scatter, error * valid / scatter, bands], axis=-1)
+        channels = [dt, centred / scatter, error * valid / scatter, bands, extras]
+        if self.append_scatter:
+            channels.append(ops.log10(scatter) * valid)
+        return ops.concatenate(channels, axis=-1)
 
     def compute_mask(self, inputs, mask=None):
         return mask
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        return (*input_shape[:-1], input_shape[-1] + int(self.append_scatter))
 
     def get_config(self):
-        return {**super().get_config(), "n_bands": self.n_bands}
+        return {
+            **super().get_config(),
+            "n_bands": self.n_bands,
+            "extra_channels": self.extra_channels,
+            "append_scatter": self.append_scatter,
+        }
