@@ -74,9 +74,15 @@ def model_card(model_spec: ModelSpec) -> str:
         )
     if training.get("command"):
         lines += ["", "Reproduce:", "", "```bash", training["command"], "```"]
-    for part in ("validation", "test"):
-        if part in model_spec.metrics:
-            lines += ["", f"## Metrics on the {part} split", "", *_metric_lines(model_spec.metrics[part])]
+    for part, values in model_spec.metrics.items():
+        if isinstance(values, dict) and "n" in values:  # a split: validation, test, uncertain...
+            lines += ["", f"## Metrics on the {part} split", "", *_metric_lines(values)]
+    for label, values in model_spec.metrics.items():
+        if isinstance(values, dict) and "test" in values and "n" not in values:  # a baseline
+            lines += ["", f"## Baseline: {label.replace('_', ' ')} (same architecture and split)", ""]
+            lines += [
+                f"- {part}: " + _scalars(values[part]) for part in ("validation", "test") if part in values
+            ]
     limitations = training.get("limitations") or []
     if limitations:
         lines += ["", "## Known limitations", "", *(f"- {item}" for item in limitations)]
@@ -130,6 +136,10 @@ def _metric_lines(metrics: dict) -> list[str]:
             for label, row in zip(labels, matrix["counts"], strict=True)
         ]
     return lines
+
+
+def _scalars(metrics: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in metrics.items() if not isinstance(v, dict))
 
 
 def _licence_id(text: str | None) -> str:

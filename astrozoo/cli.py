@@ -1,4 +1,4 @@
-"""The ``astrozoo`` command: predict, list, info, push, train.
+"""The ``astrozoo`` command: predict, list, info, demo, push, train.
 
 Exit codes: 0 success; 2 usage error (bad arguments, unknown model, no input);
 3 when some inputs failed (their rows say why).
@@ -55,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="show a model's spec as JSON")
     info.add_argument("model", help="zoo name or model folder")
     info.set_defaults(run=_info)
+
+    demo = commands.add_parser("demo", help="run every zoo model end to end and draw a gallery")
+    demo.add_argument(
+        "-o", "--output", default="astrozoo-demo.png", help="gallery PNG (default astrozoo-demo.png)"
+    )
+    demo.add_argument(
+        "--data", help="folder holding the datasets (default: $ASTROZOO_DATA; else synthetic inputs)"
+    )
+    demo.add_argument("--per-model", type=_positive_int, default=4, help="inputs per model (default 4)")
+    demo.set_defaults(run=_demo)
 
     push = commands.add_parser("push", help="publish a model folder to the Hugging Face Hub")
     push.add_argument("folder", help="a model folder written by astrozoo.save or astrozoo train")
@@ -123,6 +133,16 @@ def _list(args) -> int:
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     return EXIT_OK
+
+
+def _demo(args) -> int:
+    from astrozoo.demo import demo  # noqa: PLC0415
+
+    table = demo(args.output, data_dir=args.data, per_model=args.per_model)
+    table["confidence"].format = ".3f"
+    table.pprint_all()
+    print(f"gallery written to {args.output}")
+    return EXIT_SOME_FAILED if any(table["error"]) else EXIT_OK
 
 
 def _push(args) -> int:

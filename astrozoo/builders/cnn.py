@@ -63,6 +63,7 @@ def cnn(
     dense_units: Sequence[int] = (64,),
     dropout: float = 0.5,
     crop_fraction: float = 1.0,
+    noise_floor_sigma: float | None = None,
     stretch: str | None = None,
     normalize: str | None = "per_image",
     scale: float = 255.0,
@@ -90,6 +91,7 @@ def cnn(
         dense_units: widths of the fully connected layers of the head.
         dropout: dropout rate in the fully connected head.
         crop_fraction: central fraction of each side kept before resizing.
+        noise_floor_sigma: zero pixels below median + k robust sigma (radio images).
         stretch: ``None``, ``"asinh"`` or ``"log"`` (see `ImagePreprocessing`).
         normalize: normalization mode (see `ImagePreprocessing`).
         scale: divisor for ``normalize="unit"``.
@@ -108,7 +110,10 @@ def cnn(
         (2, 2)
     """
     inputs = keras.Input(shape=(None, None, int(channels)), name="image")
-    x = image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta)
+    x = image_front(
+        inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta,
+        noise_floor_sigma=noise_floor_sigma,
+    )  # fmt: skip
     for i, width in enumerate(filters):
         x = keras.layers.Conv2D(
             int(width),

@@ -18,15 +18,14 @@ KERAS_BACKBONES = {
     "resnet101v2": "ResNet101V2",
     "resnet152v2": "ResNet152V2",
 }
-# Arguments that define a backbone and the pixels it was trained on; a zoo
-# backbone imposes its own values for these.
+# Arguments that define a backbone and the pixel values it was trained on; a zoo
+# backbone imposes its own values for these (the field of view, crop_fraction, is free).
 _BACKBONE_ARGUMENTS = (
     "backbone",
     "compact_widths",
     "compact_blocks",
     "channels",
     "image_size",
-    "crop_fraction",
     "stretch",
     "normalize",
     "scale",

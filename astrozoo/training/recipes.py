@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import keras
+import numpy as np
 
 from astrozoo import builders
-from astrozoo.datasets import Split, ogle3, photoz_mgs, sdss_dr14
+from astrozoo.data import resize_image
+from astrozoo.datasets import (
+    Split,
+    decals_rings,
+    gz2_spirals,
+    mirabest,
+    ogle3,
+    photoz_mgs,
+    rrlyrae_s82,
+    sdss_dr14,
+)
+from astrozoo.io import lightcurve_to_sequence, read_image, read_lightcurve
+from astrozoo.io.lightcurves import find_period
+from astrozoo.spec import spec
 from astrozoo.training.fitting import balanced_class_weights, fit
 
 
@@ -19,11 +34,14 @@ class Recipe:
     Attributes:
         name: the zoo name.
         dataset: the `astrozoo.datasets` module it is trained on.
-        build_and_fit: ``(splits, epochs, verbose) -> model``; uses train and validation only.
+        build_and_fit: ``(splits, epochs, verbose) -> model`` or ``(model, extra
+            metrics)``; uses the train and validation splits only.
         epochs: default maximum number of epochs (early stopping usually ends sooner).
         description: one line for the model card and `astrozoo list`.
         limitations: known limitations for the model card.
         headline: the test metric `astrozoo list` shows.
+        prepare: turns the dataset's splits (e.g. file paths) into model inputs,
+            exactly as `astrozoo predict` would read those files.
     """
 
     name: str
@@ -33,6 +51,7 @@ class Recipe:
     description: str
     limitations: tuple[str, ...] = ()
     headline: str = "accuracy"
+    prepare: Callable[[dict[str, Split]], dict[str, Split]] | None = None
 
 
 def _sdss_mlp(splits, epochs, verbose):
@@ -67,6 +86,118 @@ def _ogle_mlp(splits, epochs, verbose):
     fit(model, splits["train"], splits["validation"], epochs, batch_size=512, patience=8,
         class_weight=weights, verbose=verbose)  # fmt: skip
     return model
+
+
+def _images(image_size, channels, crop_fraction=1.0):
+    """A ``prepare`` step: read each image file and resize it as the model's preprocessing does."""
+
+    def prepare(splits):
+        def load(split):
+            x = np.stack([resize_image(read_image(p)[0], image_size, crop_fraction) for p in split.x])
+            return Split(x, split.y, split.ids)
+
+        return {name: load(split) for name, split in splits.items()}
+
+    return prepare
+
+
+RADIO = {"image_size": (64, 64), "channels": 1, "crop_fraction": 1.0}
+
+
+def _radio_cnn(splits, epochs, verbose):
+    model = builders.cnn(
+        mirabest.CLASSES, channels=1, image_size=RADIO["image_size"], filters=(32, 64, 128, 128),
+        kernel_size=3, batch_norm=True, dense_units=(128,), dropout=0.4, normalize="per_image",
+        augment="dihedral", tta=True,
+        input_info={"bands": ["FIRST 1.4 GHz"], "units": "Jy/beam", "pixel_scale_arcsec": 1.8},
+    )  # fmt: skip
+    fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=30, verbose=verbose)
+    return model
+
+
+RR_LYRAE_PERIODS = {"min_period": 0.2, "max_period": 1.2}
+RR_LYRAE_LIMITATIONS = (
+    "The period comes from a Lomb-Scargle search between 0.2 and 1.2 days; a daily alias folds "
+    "the light curve at the wrong period.",
+    "Stripe 82 sampling (about 10 years, tens of epochs per band); sparser data are untested.",
+)
+
+
+@functools.cache
+def _folded_sequence(path: str) -> np.ndarray:
+    ts = read_lightcurve(path)
+    period = find_period(ts, **RR_LYRAE_PERIODS)
+    return lightcurve_to_sequence(ts, rrlyrae_s82.BANDS, period=period)
+
+
+def _folded_lightcurves(splits):
+    """A ``prepare`` step: fold each light curve at its Lomb-Scargle period, as predict does; pad."""
+    sequences = {name: [_folded_sequence(p) for p in split.x] for name, split in splits.items()}
+    longest = max(len(s) for group in sequences.values() for s in group)
+    prepared = {}
+    for name, split in splits.items():
+        x = np.zeros((len(split), longest, 3 + len(rrlyrae_s82.BANDS) + 1), np.float32)
+        for i, sequence in enumerate(sequences[name]):
+            x[i, : len(sequence)] = sequence
+        prepared[name] = Split(x, split.y, split.ids)
+    return prepared
+
+
+def _rrlyrae(cell):
+    def build_and_fit(splits, epochs, verbose):
+        model = builders.recurrent(
+            rrlyrae_s82.CLASSES, bands=rrlyrae_s82.BANDS, cell=cell, units=(64, 64), bidirectional=True,
+            dropout=0.1, dense_units=(32,), noise_stddev=0.02, period_search=RR_LYRAE_PERIODS,
+            append_scatter=True, input_info={"units": "mag"},
+        )  # fmt: skip
+        weights = balanced_class_weights(splits["train"].y, 2)
+        fit(model, splits["train"], splits["validation"], epochs, batch_size=16, patience=20,
+            class_weight=weights, verbose=verbose)  # fmt: skip
+        return model
+
+    return build_and_fit
+
+
+GALAXY = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
+
+
+def _galaxy_resnet(splits, epochs, verbose):
+    model = builders.resnet_transfer(
+        gz2_spirals.CLASSES, backbone="compact", image_size=GALAXY["image_size"],
+        crop_fraction=GALAXY["crop_fraction"], compact_widths=(32, 64, 128), compact_blocks=(2, 2, 2),
+        dropout=0.3, normalize="unit", scale=255.0, augment="dihedral", tta=True,
+        input_info={"bands": ["g", "r", "i"], "units": "JPEG 0-255"},
+    )  # fmt: skip
+    fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=20, verbose=verbose)
+    return model
+
+
+RINGS = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.8}
+
+
+def _rings_model(backbone: str, backbone_weights):
+    return builders.resnet_transfer(
+        decals_rings.CLASSES, backbone=backbone, backbone_weights=backbone_weights,
+        crop_fraction=RINGS["crop_fraction"], dropout=0.3, augment="dihedral", tta=True,
+        input_info={"bands": ["g", "r", "z"], "units": "JPEG 0-255"},
+        **({"image_size": RINGS["image_size"], "normalize": "unit"} if backbone == "compact" else {}),
+    )  # fmt: skip
+
+
+def _rings_resnet(splits, epochs, verbose):
+    model = _rings_model("galaxy-resnet", "pretrained")
+    builders.set_trainable_blocks(model, 0)  # 1. train the new head on a frozen backbone
+    fit(model, splits["train"], splits["validation"], max(epochs // 3, 1), batch_size=16, patience=10,
+        verbose=verbose)  # fmt: skip
+    builders.set_trainable_blocks(model, 2)  # 2. fine-tune the top two residual blocks
+    fit(model, splits["train"], splits["validation"], epochs, batch_size=16, learning_rate=1e-4,
+        patience=15, verbose=verbose)  # fmt: skip
+    # The same architecture from scratch on the same split, for the model card's comparison.
+    scratch = builders.build_from_config(
+        "resnet_transfer", {**spec(model).arguments, "backbone_source": None}
+    )
+    fit(scratch, splits["train"], splits["validation"], epochs, batch_size=16, patience=15, verbose=verbose)
+    return model, {"from_scratch": scratch}
 
 
 RECIPES = {
@@ -109,6 +240,64 @@ RECIPES = {
                 "Classes are very imbalanced (LPV ~86%, RCB < 0.01%): read per-class F1, not accuracy.",
                 "Fourier parameters are missing (-99.99) for most LPVs; the model sees missing-value flags.",
                 "OGLE-III fields (LMC, SMC, Galactic bulge) and I/V photometry only.",
+            ),
+        ),
+        Recipe(
+            "radio-cnn",
+            mirabest,
+            _radio_cnn,
+            epochs=200,
+            prepare=_images(**RADIO),
+            description="FRI / FRII morphology of FIRST 1.4 GHz radio galaxies (MiraBest, confident labels).",
+            limitations=(
+                "Trained on FIRST (VLA B-array, 1.4 GHz, 5 arcsec beam) cutouts at 1.8 arcsec/pixel: "
+                "other surveys, resolutions or pixel scales need retraining or at least checking.",
+                "Confident MiraBest labels only; hybrids are not a class; see the 'uncertain' metrics.",
+                "Predictions are averaged over the 8 flips and rotations of each image.",
+            ),
+        ),
+        Recipe(
+            "rrlyrae-gru",
+            rrlyrae_s82,
+            _rrlyrae("gru"),
+            epochs=150,
+            prepare=_folded_lightcurves,
+            description="RRab / RRc from an SDSS ugriz light curve folded at its Lomb-Scargle period (GRU).",
+            limitations=RR_LYRAE_LIMITATIONS,
+        ),
+        Recipe(
+            "rrlyrae-lstm",
+            rrlyrae_s82,
+            _rrlyrae("lstm"),
+            epochs=150,
+            prepare=_folded_lightcurves,
+            description="RRab / RRc from an SDSS ugriz light curve folded at its Lomb-Scargle period (LSTM).",
+            limitations=RR_LYRAE_LIMITATIONS,
+        ),
+        Recipe(
+            "galaxy-resnet",
+            gz2_spirals,
+            _galaxy_resnet,
+            epochs=80,
+            prepare=_images(**GALAXY),
+            description="Spiral / non-spiral from an SDSS gri colour cutout (Galaxy Zoo 2 labels); "
+            "the zoo's transfer backbone.",
+            limitations=(
+                "The GZ2 'spiral' label also required the odd-feature vote, so the classes are not "
+                "pure morphology.",
+                "SDSS gri JPEG colour cutouts (Kaggle GZ2 framing, galaxy in the central half).",
+            ),
+        ),
+        Recipe(
+            "rings-resnet",
+            decals_rings,
+            _rings_resnet,
+            epochs=60,
+            prepare=_images(**RINGS),
+            description="Ring / non-ring from a DECaLS colour cutout: galaxy-resnet fine-tuned.",
+            limitations=(
+                "Small training set (250 galaxies): expect a few percent of scatter between retrainings.",
+                "DECaLS grz colour JPEG cutouts framed by Galaxy Zoo DECaLS.",
             ),
         ),
     )

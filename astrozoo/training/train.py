@@ -56,11 +56,17 @@ def train(
         update_manifest = output.resolve() == (manifest.WEIGHTS_DIR / name).resolve()
     keras.utils.set_random_seed(seed)
     splits = recipe.dataset.load_splits(data_dir)
+    if recipe.prepare is not None:
+        splits = recipe.prepare(splits)
     epochs = epochs or recipe.epochs
     started = time.perf_counter()
-    model = recipe.build_and_fit(splits, epochs, verbose)
+    result = recipe.build_and_fit(splits, epochs, verbose)
     wall_time = time.perf_counter() - started
-    metrics = {part: _evaluate(model, splits[part]) for part in ("validation", "test")}
+    model, others = result if isinstance(result, tuple) else (result, {})
+    scored = [part for part in splits if part != "train"]  # validation, test, and extras like "uncertain"
+    metrics = {part: _evaluate(model, splits[part]) for part in scored}
+    for label, other in others.items():  # baselines trained on the same split, for comparison
+        metrics[label] = {part: _evaluate(other, splits[part]) for part in ("validation", "test")}
     metrics["headline"] = recipe.headline
     command = f"astrozoo train {name} --data $ASTROZOO_DATA --seed {seed}" + (
         f" --epochs {epochs}" if epochs != recipe.epochs else ""
