@@ -49,6 +49,7 @@ TINY_CONFIGS = {
             "filters": [4, 8],
             "dense_units": [8],
             "stretch": "asinh",
+            "noise_floor_sigma": 1.0,
             "tta": True,
         },
         (4, 24, 24, 1),

@@ -23,8 +23,11 @@ def image_input_spec(args: dict) -> InputSpec:
     )
 
 
-def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta=False):
-    """Preprocessing, training-only augmentation, and the test-time views, shared by the image builders."""
+def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta=False, **options):
+    """Preprocessing, training-only augmentation, and the test-time views, shared by the image builders.
+
+    ``options`` are further `ImagePreprocessing` arguments (e.g. ``noise_floor_sigma``).
+    """
     x = ImagePreprocessing(
         image_size=image_size,
         crop_fraction=crop_fraction,
@@ -32,6 +35,7 @@ def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, au
         normalize=normalize,
         scale=scale,
         name="preprocessing",
+        **options,
     )(inputs)
     if augment == "dihedral":
         x = RandomDihedral(name="augmentation")(x)

@@ -94,6 +94,8 @@ def _images(image_size, channels, crop_fraction=1.0):
     def prepare(splits):
         def load(split):
             x = np.stack([resize_image(read_image(p)[0], image_size, crop_fraction) for p in split.x])
+            if x.shape[-1] != channels:
+                raise ValueError(f"Expected {channels}-channel images; the dataset has {x.shape[-1]}.")
             return Split(x, split.y, split.ids)
 
         return {name: load(split) for name, split in splits.items()}
