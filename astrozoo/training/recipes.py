@@ -109,7 +109,7 @@ RADIO = {"image_size": (64, 64), "channels": 1, "crop_fraction": 1.0}
 def _radio_cnn(splits, epochs, verbose):
     model = builders.cnn(
         mirabest.CLASSES, channels=1, image_size=RADIO["image_size"], filters=(32, 64, 128, 128),
-        kernel_size=3, batch_norm=True, dense_units=(128,), dropout=0.4, noise_floor_sigma=3.0,
+        kernel_size=3, batch_norm=True, dense_units=(128,), dropout=0.4, noise_floor_sigma=None,
         normalize="per_image", augment="dihedral", tta=True,
         input_info={"bands": ["FIRST 1.4 GHz"], "units": "Jy/beam", "pixel_scale_arcsec": 1.8},
     )  # fmt: skip
