@@ -186,3 +186,15 @@ def test_console_script_runs_with_progress_on_stderr(radio_model, radio_inputs):
         [sys.executable, "-m", "astrozoo", "--help"], capture_output=True, text=True, check=False
     )
     assert module.returncode == 0 and "predict" in module.stdout
+
+
+def test_folded_lightcurve_model_finds_each_period(tmp_path, data_dir):
+    model = build_from_config(
+        "recurrent",
+        {"class_names": ["RRab", "RRc"], "bands": list("ugriz"), "units": [8],
+         "period_search": {"min_period": 0.2, "max_period": 1.2}, "append_scatter": True},
+    )  # fmt: skip
+    assert astrozoo.spec(model).input.shape == (None, 9)
+    files = sorted((data_dir / "rrlyrae_s82" / "light-curves").glob("*.csv"))[:3]
+    table = astrozoo.predict(model, files)
+    assert list(table["source"]) == [str(f) for f in files] and not any(table["error"])

@@ -166,11 +166,11 @@ GALAXY = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 def _galaxy_resnet(splits, epochs, verbose):
     model = builders.resnet_transfer(
         gz2_spirals.CLASSES, backbone="compact", image_size=GALAXY["image_size"],
-        crop_fraction=GALAXY["crop_fraction"], compact_widths=(32, 64, 128), compact_blocks=(2, 2, 2),
-        dropout=0.3, normalize="unit", scale=255.0, augment="dihedral", tta=True,
+        crop_fraction=GALAXY["crop_fraction"], compact_widths=(32, 64, 128), compact_blocks=(1, 1, 1),
+        dropout=0.3, normalize="per_image", augment="dihedral", tta=True,
         input_info={"bands": ["g", "r", "i"], "units": "JPEG 0-255"},
     )  # fmt: skip
-    fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=20, verbose=verbose)
+    fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=15, verbose=verbose)
     return model
 
 
@@ -182,7 +182,7 @@ def _rings_model(backbone: str, backbone_weights):
         decals_rings.CLASSES, backbone=backbone, backbone_weights=backbone_weights,
         crop_fraction=RINGS["crop_fraction"], dropout=0.3, augment="dihedral", tta=True,
         input_info={"bands": ["g", "r", "z"], "units": "JPEG 0-255"},
-        **({"image_size": RINGS["image_size"], "normalize": "unit"} if backbone == "compact" else {}),
+        **({"image_size": RINGS["image_size"], "normalize": "per_image"} if backbone == "compact" else {}),
     )  # fmt: skip
 
 
