@@ -73,7 +73,7 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
     try:
         config = {"builder": model_spec.builder, "arguments": model_spec.arguments}
         _write_json(staging / CONFIG_FILE, config)
-        model.save_weights(staging / WEIGHTS_FILE)
+        _save_weights_only(model, model_spec, staging / WEIGHTS_FILE)
         description = model_spec.to_dict()
         for key in ("builder", "arguments"):
             description.pop(key)
@@ -239,6 +239,18 @@ def _read_folder_json(folder: Path) -> tuple[dict, dict]:
     if missing:
         raise ConfigError(f"{str(folder / METADATA_FILE)!r} lists no sha256 for {sorted(missing)}.")
     return config, metadata
+
+
+def _save_weights_only(model: keras.Model, model_spec: ModelSpec, path: Path) -> None:
+    """Writes the model's weights without any optimizer state.
+
+    Keras stores a compiled model's optimizer variables (Adam keeps two per
+    weight) in ``save_weights``; a fresh copy of the architecture holding the
+    same weights stores only what inference and fine-tuning need.
+    """
+    fresh = build_from_config(model_spec.builder, model_spec.arguments)
+    fresh.set_weights(model.get_weights())
+    fresh.save_weights(path)
 
 
 def _umask() -> int:

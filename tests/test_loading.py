@@ -155,3 +155,16 @@ def test_zoo_models_load_from_the_package_with_verified_files(monkeypatch, tmp_p
     (folder / "metadata.json").write_text((folder / "metadata.json").read_text() + " ")
     with pytest.raises(IntegrityError, match="metadata.json"):
         astrozoo.load("tiny-cnn")
+
+
+def test_saved_weights_hold_no_optimizer_state(tmp_path):
+    import h5py
+
+    model = build_from_config(*TINY_CONFIGS["mlp-classifier"][:2])
+    x = example_input((8, 3))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, np.arange(8) % 3, epochs=1, verbose=0)
+    folder = astrozoo.save(model, tmp_path / "m")
+    with h5py.File(folder / "model.weights.h5") as weights:
+        assert "optimizer" not in weights
+    np.testing.assert_array_equal(astrozoo.load(folder).predict(x, verbose=0), model.predict(x, verbose=0))
