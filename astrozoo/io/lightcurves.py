@@ -225,9 +225,14 @@ def find_period(
     baseline = max(float(np.ptp(t)), 1e-3)
     step = 1.0 / (samples_per_peak * baseline)
     grid = np.arange(1.0 / max_period, 1.0 / min_period, step)
-    groups = [bands == b for b in dict.fromkeys(bands) if (bands == b).sum() >= 8]
+    groups = [bands == b for b in dict.fromkeys(bands) if (bands == b).sum() >= 6]
+    if not groups and len(t) >= 6:  # a few points per band: treat them as one series
+        groups = [np.ones(len(t), bool)]
     if not groups:
-        raise InputError(f"{ts.meta.get('path', 'light curve')!r}: too few observations to search a period.")
+        raise InputError(
+            f"{ts.meta.get('path', 'light curve')!r}: {len(t)} observations are too few to search a "
+            "period (expected at least 6)."
+        )
 
     def summed_power(frequency, nterms, method):
         return sum(

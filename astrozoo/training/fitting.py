@@ -31,16 +31,21 @@ def fit(
     learning_rate: float = 1e-3,
     patience: int = 15,
     class_weight: dict | None = None,
+    loss=None,
     verbose: int = 2,
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
 
-    Classifiers use sparse categorical cross-entropy, regressors the Huber loss.
+    Classifiers use sparse categorical cross-entropy, regressors the Huber loss
+    (delta 0.05), unless ``loss`` is given.
     The learning rate halves after ``patience // 3`` epochs without improvement
     of the validation loss; training stops after ``patience``.
     """
     task = spec(model).task
-    loss = "sparse_categorical_crossentropy" if task == "classification" else keras.losses.Huber(delta=0.05)
+    if loss is None:
+        loss = (
+            "sparse_categorical_crossentropy" if task == "classification" else keras.losses.Huber(delta=0.05)
+        )
     metrics = ["accuracy"] if task == "classification" else ["mae"]
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
     callbacks = [
