@@ -66,13 +66,15 @@ def _sdss_mlp(splits, epochs, verbose):
 
 
 def _photoz_mlp(splits, epochs, verbose):
+    # Chosen on validation NMAD among 8 settings: Huber delta 0.01 on a wide net gave 0.0121.
     model = builders.mlp(
         photoz_mgs.FEATURES, task="regression", target_names=["redshift"],
         colours=[("u", "g"), ("g", "r"), ("r", "i"), ("i", "z")],
-        hidden_units=(128, 128, 64), dropout=0.0, batch_norm=False, noise_stddev=0.01,
+        hidden_units=(512, 512, 256), dropout=0.0, batch_norm=False, noise_stddev=0.0,
         input_info={"units": "mag"}, adapt_data=splits["train"].x,
     )  # fmt: skip
-    fit(model, splits["train"], splits["validation"], epochs, batch_size=64, patience=30, verbose=verbose)
+    fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=40,
+        loss=keras.losses.Huber(delta=0.01), verbose=verbose)  # fmt: skip
     return model
 
 
@@ -222,7 +224,7 @@ RECIPES = {
             "photoz-mlp",
             photoz_mgs,
             _photoz_mlp,
-            epochs=500,
+            epochs=600,
             description="Photometric redshift of SDSS Main Galaxy Sample galaxies from ugriz magnitudes.",
             headline="nmad",
             limitations=(
