@@ -66,9 +66,12 @@ class _AstrozooBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
         parts = self.module.load_splits(data_dir=root.parent)
         return {name: self._generate_examples(parts[name]) for name in self.splits}
 
+    def _label(self, y):
+        return int(y)  # a class index; regression builders override this
+
     def _generate_examples(self, split):
         for x, y, key in zip(split.x, split.y, split.ids, strict=True):
-            yield str(key), {**self._encode(x), "label": int(y) if np.ndim(y) == 0 else y}
+            yield str(key), {**self._encode(x), "label": self._label(y)}
 
 
 def _instructions(module) -> str:
@@ -144,9 +147,8 @@ class AstrozooPhotozMgs(_TableBuilder):
     MANUAL_DOWNLOAD_INSTRUCTIONS = _instructions(photoz_mgs)
     label_feature = tfds.features.Scalar(dtype=np.float32)
 
-    def _generate_examples(self, split):
-        for x, y, key in zip(split.x, split.y, split.ids, strict=True):
-            yield str(key), {"input": np.asarray(x, np.float32), "label": np.float32(y)}
+    def _label(self, y):
+        return np.float32(y)  # the spectroscopic redshift
 
 
 class AstrozooOgle3(_TableBuilder):
