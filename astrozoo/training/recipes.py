@@ -168,11 +168,11 @@ GALAXY = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 def _galaxy_resnet(splits, epochs, verbose):
     model = builders.resnet_transfer(
         gz2_spirals.CLASSES, backbone="compact", image_size=GALAXY["image_size"],
-        crop_fraction=GALAXY["crop_fraction"], compact_widths=(32, 64, 128), compact_blocks=(1, 1, 1),
+        crop_fraction=GALAXY["crop_fraction"], compact_widths=(32, 64, 128), compact_blocks=(2, 2, 2),
         dropout=0.3, normalize="per_image", augment="dihedral", tta=True,
         input_info={"bands": ["g", "r", "i"], "units": "JPEG 0-255"},
     )  # fmt: skip
-    fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=15, verbose=verbose)
+    fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=30, verbose=verbose)
     return model
 
 
@@ -282,7 +282,7 @@ RECIPES = {
             "galaxy-resnet",
             gz2_spirals,
             _galaxy_resnet,
-            epochs=80,
+            epochs=60,
             prepare=_images(**GALAXY),
             description="Spiral / non-spiral from an SDSS gri colour cutout (Galaxy Zoo 2 labels); "
             "the zoo's transfer backbone.",
