@@ -56,7 +56,7 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
     model_spec = spec(model)
     examples: list[_Example] = []
     buckets: dict[tuple, list[_Example]] = {}
-    bar = _progress_bar(progress)
+    bar = _progress_bar(progress, _expected_count(inputs, model_spec.input.kind) if progress else None)
     for example in _examples(inputs, model_spec):
         examples.append(example)
         if example.error:
@@ -184,9 +184,16 @@ class _NoBar:
         pass
 
 
-def _progress_bar(enabled: bool):
+def _expected_count(inputs, kind: str) -> int | None:
+    """How many rows the output will have, when it is known before reading (not for table files)."""
+    if isinstance(inputs, np.ndarray) or hasattr(inputs, "colnames"):
+        return len(inputs)
+    return None if kind == "table" else len(find_inputs(inputs, kind))
+
+
+def _progress_bar(enabled: bool, total: int | None = None):
     if not enabled:
         return _NoBar()
     from tqdm import tqdm  # noqa: PLC0415
 
-    return tqdm(file=sys.stderr, unit="input", desc="astrozoo predict")
+    return tqdm(total=total, file=sys.stderr, unit="input", desc="astrozoo predict")
