@@ -9,11 +9,12 @@ from astrozoo.errors import InputError
 
 NAME = "photoz_mgs"
 FILE = "SDSS_MGS.train"
-ORIGIN = "MLZ test data (Carrasco Kind & Brunner): https://github.com/mgckind/MLZ"
+ORIGIN = "https://github.com/mgckind/MLZ (file mlz/test/SDSS_MGS.train; Carrasco Kind & Brunner)"
 LICENSE = "NCSA Open Source License"
 CITATION = "Carrasco Kind & Brunner 2013, MNRAS 432, 1483 (TPZ/MLZ)"
 # The file's header line names 18 columns for 19 data columns: the u-band error
-# "eu" is missing between "i-z" and "eg". These are the real column names.
+# "eu" is missing between "i-z" and "eg". These are the real column names (MLZ's own
+# scripts read the file as zs, u, g, r, i, z, ug, gr, ri, iz, eu, eg, er, ei, ez, eug, egr, eri, eiz).
 COLUMNS = (
     "zs", "u", "g", "r", "i", "z", "u-g", "g-r", "r-i", "i-z",
     "eu", "eg", "er", "ei", "ez", "eu-g", "eg-r", "er-i", "ei-z",
