@@ -56,7 +56,15 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
     model_spec = spec(model)
     examples: list[_Example] = []
     buckets: dict[tuple, list[_Example]] = {}
-    bar = _progress_bar(progress, _expected_count(inputs, model_spec.input.kind) if progress else None)
+    kind = model_spec.input.kind
+    in_memory = isinstance(inputs, np.ndarray) or hasattr(inputs, "colnames")
+    if not in_memory:  # walk the folders once; the list serves the progress bar and the reading
+        files = find_inputs(inputs, kind)
+        if not files:
+            raise InputError(f"No {kind} input found in {inputs!r}.")
+        inputs = files
+    # The row count is known up front except for table files, which hold any number of rows.
+    bar = _progress_bar(progress, None if kind == "table" and not in_memory else len(inputs))
     for example in _examples(inputs, model_spec):
         examples.append(example)
         if example.error:
@@ -107,10 +115,7 @@ def _examples(inputs, model_spec: ModelSpec) -> Iterator[_Example]:
             raise AstrozooError(f"A Table was given, but this model reads {kind} inputs.")
         yield from _table_rows(inputs, "table", model_spec)
         return
-    files = find_inputs(inputs, kind)
-    if not files:
-        raise InputError(f"No {kind} input found in {inputs!r}.")
-    for path in files:
+    for path in inputs:  # files, already expanded from folders by predict()
         source = os.fspath(path)
         try:
             if kind == "table":
@@ -182,13 +187,6 @@ class _NoBar:
 
     def close(self):
         pass
-
-
-def _expected_count(inputs, kind: str) -> int | None:
-    """How many rows the output will have, when it is known before reading (not for table files)."""
-    if isinstance(inputs, np.ndarray) or hasattr(inputs, "colnames"):
-        return len(inputs)
-    return None if kind == "table" else len(find_inputs(inputs, kind))
 
 
 def _progress_bar(enabled: bool, total: int | None = None):
