@@ -279,3 +279,17 @@ def test_lightkurve_snippets_read_or_fail_clearly(data_dir):
         "test_TESS_interact_generated_custom-lc.fits",
     } <= set(read)
     assert "test-tpf-all-zeros.fits" in refused  # a target-pixel file, not a light curve
+
+
+def test_central_crop_is_the_same_for_static_and_unknown_image_sizes():
+    import tensorflow as tf
+
+    from astrozoo.layers import ImagePreprocessing
+
+    layer = ImagePreprocessing(image_size=(7, 7), crop_fraction=0.5, normalize=None)
+    x = np.zeros((2, 30, 30, 1), "float32")
+    x[:, 7:22, 7:22] = 1.0  # the central 15 x 15 pixels: exactly what a 0.5 crop keeps
+    static = layer(x).numpy()
+    unknown = tf.function(layer, input_signature=[tf.TensorSpec((None, None, None, 1))])(x).numpy()
+    np.testing.assert_allclose(static, 1.0, atol=1e-6)
+    np.testing.assert_allclose(unknown, static, atol=1e-6)

@@ -81,12 +81,7 @@ class ImagePreprocessing(keras.layers.Layer):
         x = ops.cast(images, "float32")
         x = ops.where(ops.isfinite(x), x, ops.zeros_like(x))
         if self.crop_fraction < 1.0:
-            shape = ops.shape(x)
-            h, w = shape[1], shape[2]
-            ch = ops.cast(ops.round(ops.cast(h, "float32") * self.crop_fraction), "int32")
-            cw = ops.cast(ops.round(ops.cast(w, "float32") * self.crop_fraction), "int32")
-            top, left = (h - ch) // 2, (w - cw) // 2
-            x = ops.slice(x, [0, top, left, 0], [shape[0], ch, cw, shape[3]])
+            x = self._central_crop(x)
         x = ops.image.resize(x, self.image_size, interpolation="bilinear", antialias=True)
         if self.noise_floor_sigma is not None:
             flat = ops.reshape(x, (ops.shape(x)[0], -1))
@@ -120,6 +115,18 @@ class ImagePreprocessing(keras.layers.Layer):
         elif self.normalize == "imagenet_v2":
             x = x / 127.5 - 1.0
         return x
+
+    def _central_crop(self, x):
+        shape = ops.shape(x)
+        h, w = shape[1], shape[2]
+        if isinstance(h, int) and isinstance(w, int):  # static sizes (JAX, or fixed-size inputs)
+            ch, cw = round(h * self.crop_fraction), round(w * self.crop_fraction)
+            top, left = (h - ch) // 2, (w - cw) // 2
+            return x[:, top : top + ch, left : left + cw, :]
+        ch = ops.cast(ops.round(ops.cast(h, "float32") * self.crop_fraction), "int32")
+        cw = ops.cast(ops.round(ops.cast(w, "float32") * self.crop_fraction), "int32")
+        top, left = (h - ch) // 2, (w - cw) // 2
+        return ops.slice(x, [0, top, left, 0], [shape[0], ch, cw, shape[3]])
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], *self.image_size, input_shape[-1])
