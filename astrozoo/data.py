@@ -116,8 +116,12 @@ def image_dataset(
     """A ``(image, label)`` dataset from FITS/JPEG/PNG files, resized to one size for batching.
 
     Images are cropped (central ``crop_fraction``) and resized with antialiasing
-    to ``image_size``, as the models' own preprocessing does, so batches have one
-    shape; NaNs are kept for the model's preprocessing to handle.
+    to ``image_size``, so batches have one shape; NaNs are kept for the model's
+    preprocessing to handle.
+
+    An astrozoo image model crops and resizes by itself, so to feed one leave
+    ``crop_fraction`` at 1 and ask for ``uncropped_size(image_size, crop_fraction)``
+    with the model's own values: cropping here as well would crop twice.
 
     Args:
         files: image paths.
@@ -154,6 +158,59 @@ def image_dataset(
 
     dataset, report = _file_dataset(files, labels, decode, (*size, channels), on_error, shuffle, seed)
     return _finish(dataset, batch_size, cache), report
+
+
+def uncropped_size(image_size: Sequence[int], crop_fraction: float) -> tuple[int, ...]:
+    """The whole-image size whose central ``crop_fraction`` is ``image_size`` pixels.
+
+    Example:
+        >>> uncropped_size((64, 64), 0.5)
+        (128, 128)
+    """
+    return tuple(round(int(s) / float(crop_fraction)) for s in image_size)
+
+
+def load_images(
+    paths: Sequence, image_size: Sequence[int], crop_fraction: float = 1.0, channels: int | None = None
+) -> np.ndarray:
+    """Reads whole image files into one float32 array for an image model to crop itself.
+
+    Each image is resized (not cropped) to ``uncropped_size(image_size,
+    crop_fraction)``; the model's preprocessing then takes the central
+    ``crop_fraction``, exactly ``image_size`` pixels, as it does for the whole
+    files `astrozoo.predict` gives it. Pass the model's own values, e.g.
+    ``**{k: astrozoo.spec(model).arguments[k] for k in ("image_size", "crop_fraction")}``.
+
+    Args:
+        paths: image files (FITS, JPEG, PNG).
+        image_size: the model's ``image_size``.
+        crop_fraction: the model's ``crop_fraction``.
+        channels: expected number of channels, or None to accept what the files have.
+
+    Returns:
+        An array of shape ``(len(paths), H, W, C)``.
+
+    Raises:
+        InputError: a file cannot be read, or has the wrong number of channels.
+
+    Example:
+        >>> import numpy as np, tempfile, pathlib
+        >>> from PIL import Image
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "galaxy.png"
+        >>> Image.fromarray(np.zeros((300, 300, 3), "uint8")).save(path)
+        >>> load_images([path], image_size=(64, 64), crop_fraction=0.5).shape
+        (1, 128, 128, 3)
+    """
+    size = uncropped_size(image_size, crop_fraction)
+    images = []
+    for path in paths:
+        pixels, _ = read_image(path)
+        if channels is not None and pixels.shape[-1] != channels:
+            raise InputError(
+                f"{os.fspath(path)!r}: expected {channels} channel(s), found {pixels.shape[-1]}."
+            )
+        images.append(resize_image(pixels, size))
+    return np.stack(images)
 
 
 def resize_image(pixels: np.ndarray, size: Sequence[int], crop_fraction: float = 1.0) -> np.ndarray:

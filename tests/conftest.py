@@ -115,7 +115,7 @@ def data_dir() -> Path:
 @pytest.fixture
 def local_hub(monkeypatch, tmp_path):
     """A local Hub server on 127.0.0.1 with the real huggingface_hub client pointed at it."""
-    from hub_server import LocalHub
+    from astrozoo.testing import LocalHub
 
     hub = LocalHub()
     monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)

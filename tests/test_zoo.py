@@ -63,3 +63,22 @@ def test_zoo_model_loads_offline_and_round_trips(name, tmp_path, monkeypatch):
     x = example_input(_example_shape(spec, batch=3))
     again = astrozoo.load(astrozoo.save(model, tmp_path / name))
     np.testing.assert_array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
+
+
+FILE_INPUT_MODELS = [n for n in ZOO if astrozoo.resolve_spec(n).input.kind in ("image", "lightcurve")]
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("name", FILE_INPUT_MODELS)
+def test_predict_on_the_raw_test_files_reproduces_the_recorded_test_accuracy(name, data_dir):
+    """What users run (`astrozoo predict` on whole files) must see what training saw."""
+    import importlib
+
+    spec = astrozoo.resolve_spec(name)
+    dataset = importlib.import_module(f"astrozoo.datasets.{spec.training['data']}")
+    test = dataset.load_splits(data_dir)["test"]
+    table = astrozoo.predict(name, [str(p) for p in test.x])
+    assert not any(table["error"]), list(table["error"])
+    predicted = np.array([spec.class_names.index(label) for label in table["label"]])
+    recorded = spec.metrics["test"]["accuracy"]
+    assert np.mean(predicted == test.y) == pytest.approx(recorded, abs=0.02)

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from astrozoo import builders
-from astrozoo.data import resize_image
+from astrozoo.data import load_images
 from astrozoo.datasets import (
     Split,
     decals_rings,
@@ -21,7 +21,7 @@ from astrozoo.datasets import (
     rrlyrae_s82,
     sdss_dr14,
 )
-from astrozoo.io import lightcurve_to_sequence, read_image, read_lightcurve
+from astrozoo.io import lightcurve_to_sequence, read_lightcurve
 from astrozoo.io.lightcurves import find_period
 from astrozoo.spec import spec
 from astrozoo.training.fitting import balanced_class_weights, fit
@@ -91,16 +91,13 @@ def _ogle_mlp(splits, epochs, verbose):
 
 
 def _images(image_size, channels, crop_fraction=1.0):
-    """A ``prepare`` step: read each image file and resize it as the model's preprocessing does."""
+    """A ``prepare`` step: read whole image files, leaving the crop to the model (see `load_images`)."""
 
     def prepare(splits):
-        def load(split):
-            x = np.stack([resize_image(read_image(p)[0], image_size, crop_fraction) for p in split.x])
-            if x.shape[-1] != channels:
-                raise ValueError(f"Expected {channels}-channel images; the dataset has {x.shape[-1]}.")
-            return Split(x, split.y, split.ids)
-
-        return {name: load(split) for name, split in splits.items()}
+        return {
+            name: Split(load_images(split.x, image_size, crop_fraction, channels), split.y, split.ids)
+            for name, split in splits.items()
+        }
 
     return prepare
 

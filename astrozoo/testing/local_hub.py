@@ -1,4 +1,5 @@
-"""A small in-memory Hugging Face Hub for tests, speaking the HTTP API huggingface_hub 2.x uses.
+"""A small in-memory Hugging Face Hub for tests and offline tutorials, speaking the HTTP API
+huggingface_hub 2.x uses.
 
 It stores repos as a list of commits (path -> bytes) and LFS objects by sha256,
 and answers create_repo, upload_folder (preupload, LFS batch/upload/verify,
@@ -22,7 +23,22 @@ LFS_THRESHOLD = 1024  # files larger than this go through LFS, like binary weigh
 
 
 class LocalHub:
-    """Starts the server on 127.0.0.1 on a free port; ``endpoint`` is its base URL."""
+    """Starts the server on 127.0.0.1 on a free port; ``endpoint`` is its base URL.
+
+    Nothing is written to disk and nothing leaves the machine; the repositories
+    live as long as the object. Use it as a context manager, or call `close`.
+
+    Example:
+        >>> import os
+        >>> from huggingface_hub import HfApi
+        >>> with LocalHub() as hub:
+        ...     api = HfApi(endpoint=hub.endpoint, token=hub.token)
+        ...     url = api.create_repo("me/demo", exist_ok=True)
+        ...     sorted(hub.repos)
+        ['me/demo']
+    """
+
+    token = "hf_local_hub_token"
 
     def __init__(self):
         self.repos: dict[str, dict] = {}
@@ -34,9 +50,20 @@ class LocalHub:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def environment(self) -> dict[str, str]:
+        """The variables that point ``huggingface_hub`` (and so astrozoo) at this server."""
+        return {"HF_ENDPOINT": self.endpoint, "HF_TOKEN": self.token}
+
     def close(self):
+        """Stops the server."""
         self.server.shutdown()
         self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
 
     def files(self, repo_id: str, revision: str = "main") -> dict[str, bytes]:
         """The files of a repo at a branch or commit."""
