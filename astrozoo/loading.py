@@ -65,6 +65,8 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
         raise TypeError(f"save() got unknown fields {sorted(unknown)}; expected among {DESCRIPTIVE_FIELDS}")
     model_spec = model_spec.replace(**describe)
     folder = Path(folder)
+    if not model_spec.name:
+        model_spec = model_spec.replace(name=folder.name)  # the card's title, the predict output's source
     if folder.exists() and not overwrite:
         raise AstrozooError(f"Folder {str(folder)!r} already exists: pass overwrite=True to replace it.")
     folder.parent.mkdir(parents=True, exist_ok=True)

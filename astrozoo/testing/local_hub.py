@@ -27,6 +27,8 @@ class LocalHub:
 
     Nothing is written to disk and nothing leaves the machine; the repositories
     live as long as the object. Use it as a context manager, or call `close`.
+    It speaks the LFS upload protocol, not Xet: set ``HF_HUB_DISABLE_XET=1``
+    before ``huggingface_hub`` is first imported.
 
     Example:
         >>> import os
@@ -52,7 +54,7 @@ class LocalHub:
 
     def environment(self) -> dict[str, str]:
         """The variables that point ``huggingface_hub`` (and so astrozoo) at this server."""
-        return {"HF_ENDPOINT": self.endpoint, "HF_TOKEN": self.token}
+        return {"HF_ENDPOINT": self.endpoint, "HF_TOKEN": self.token, "HF_HUB_DISABLE_XET": "1"}
 
     def close(self):
         """Stops the server."""

@@ -1,6 +1,14 @@
 """Reproducible training of the zoo models: `astrozoo train NAME`."""
 
+from astrozoo.training.fitting import balanced_class_weights, fit
 from astrozoo.training.metrics import classification_report, regression_report
 from astrozoo.training.train import RECIPES, train
 
-__all__ = ["RECIPES", "classification_report", "regression_report", "train"]
+__all__ = [
+    "RECIPES",
+    "balanced_class_weights",
+    "classification_report",
+    "fit",
+    "regression_report",
+    "train",
+]
