@@ -1,4 +1,4 @@
-"""The ``astrozoo`` command: predict, list, info, demo, push, train.
+"""The ``astrozoo`` command: predict, list, info, demo, push, train, download.
 
 Exit codes: 0 success; 2 usage error (bad arguments, unknown model, no input);
 3 when some inputs failed (their rows say why).
@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         "--output", help="model folder to write (default: the package's weights, manifest updated)"
     )
     train.set_defaults(run=_train)
+
+    fetch = commands.add_parser("download", help="download datasets into the cache (see ASTROZOO_CACHE)")
+    fetch.add_argument("datasets", nargs="+", metavar="DATASET", help="dataset names, e.g. photoz_mgs")
+    fetch.add_argument("--force", action="store_true", help="download every file again")
+    fetch.add_argument("--mirror", help="base URL of a mirror holding DATASET/FILE")
+    fetch.set_defaults(run=_download)
     return parser
 
 
@@ -161,6 +167,15 @@ def _train(args) -> int:
     metrics = json.loads((folder / "metadata.json").read_text())["spec"]["metrics"]["test"]
     headline = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
     print(f"wrote {folder}; test split: {json.dumps(headline)}")
+    return EXIT_OK
+
+
+def _download(args) -> int:
+    from astrozoo.datasets.download import download  # noqa: PLC0415
+
+    for name in args.datasets:
+        folder = download(name, force=args.force, mirror=args.mirror)
+        print(f"{name}: {folder}")
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from astrozoo.datasets.cache import cache_dir, cached_dataset
 from astrozoo.errors import InputError
 
 SPLIT_SEED = 20261126
@@ -30,23 +31,33 @@ class Split:
 def data_root(data_dir: str | os.PathLike | None = None, dataset: str | None = None) -> Path:
     """Returns the folder holding the datasets (or one dataset's subfolder).
 
+    Looks in ``data_dir`` when given; otherwise in the ``ASTROZOO_DATA`` folder,
+    then among the datasets `astrozoo.datasets.download` put in the cache.
+
     Args:
         data_dir: explicit folder; defaults to the ``ASTROZOO_DATA`` environment variable.
         dataset: a dataset's subfolder name, e.g. ``"sdss_dr14"``.
 
     Raises:
-        InputError: no folder given, or it does not exist.
+        InputError: the folder is not found; the message says where it looked.
     """
-    root = data_dir or os.environ.get("ASTROZOO_DATA")
-    if not root:
-        raise InputError(
-            "No data folder: pass data_dir (--data) or set ASTROZOO_DATA to the folder holding "
-            f"the astrozoo datasets{f' (expected a {dataset!r} subfolder)' if dataset else ''}."
-        )
-    path = Path(root) / dataset if dataset else Path(root)
-    if not path.is_dir():
-        raise InputError(f"Data folder {str(path)!r} does not exist.")
-    return path
+    if data_dir:
+        path = Path(data_dir) / dataset if dataset else Path(data_dir)
+        if not path.is_dir():
+            raise InputError(f"Data folder {str(path)!r} does not exist.")
+        return path
+    root = os.environ.get("ASTROZOO_DATA")
+    if root and (Path(root) / (dataset or "")).is_dir():
+        return Path(root) / dataset if dataset else Path(root)
+    cached = cached_dataset(dataset) if dataset else None
+    if cached is not None:
+        return cached
+    where = f"ASTROZOO_DATA={root!r}" if root else "ASTROZOO_DATA (not set)"
+    raise InputError(
+        f"Dataset {dataset or '(any)'!r} not found in {where} nor in the download cache "
+        f"{str(cache_dir())!r}. Pass data_dir (--data), set ASTROZOO_DATA to the folder holding the "
+        f"astrozoo datasets, or run `astrozoo download {dataset or 'NAME'}`."
+    )
 
 
 def stratified_split(

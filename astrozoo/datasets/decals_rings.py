@@ -10,6 +10,11 @@ from astrozoo.io import read_table
 NAME = "decals_rings"
 ORIGIN = "zoobot example data (https://github.com/mwalmsley/zoobot), Galaxy Zoo DECaLS"
 LICENSE = "GPL-3.0 (zoobot example set); DECaLS images are public"
+MANUAL = (
+    "The galaxy-datasets package (pip install galaxy-datasets; galaxy_datasets.demo_rings) downloads "
+    "zoobot's demo_rings images and parquet catalogues; write their rows as catalog.csv with columns "
+    "iauname, file (path of the JPEG relative to the folder) and ring (1 or 0)."
+)
 CITATION = "Walmsley et al. 2022, MNRAS 509, 3966 (Galaxy Zoo DECaLS)"
 CLASSES = ("ring", "non_ring")
 

@@ -21,6 +21,11 @@ from astrozoo.errors import InputError, IntegrityError
 NAME = "mirabest"
 ORIGIN = "https://zenodo.org/records/4288837 (MiraBest; images from FIRST via SkyView)"
 LICENSE = "Scholarly, non-commercial use (MiraBest); FIRST survey data are public"
+MANUAL = (
+    "Download the MiraBest release from the ORIGIN record (batches.tar.gz); the FITS cutouts are "
+    "FIRST images from SkyView (https://skyview.gsfc.nasa.gov) at the catalogue positions, 150x150 "
+    "pixels of 1.8 arcsec, named as in the catalogue (see astrozoo.datasets.mirabest.catalog)."
+)
 CITATION = "Miraghaei & Best 2017, MNRAS 466, 4346; Porter & Scaife 2023, RASTI 2, 293 (MiraBest)"
 CLASSES = ("FRI", "FRII")
 MORPHOLOGY = {"0": "standard", "1": "double-double", "2": "wide-angle tail", "4": "head-tail"}

