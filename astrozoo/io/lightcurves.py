@@ -190,14 +190,22 @@ def _alerce_objects(table, path: Path) -> dict:
 
 
 def find_period(
-    ts, min_period: float = 0.05, max_period: float = 20.0, samples_per_peak: int = 5, candidates: int = 10
+    ts,
+    min_period: float = 0.05,
+    max_period: float = 20.0,
+    samples_per_peak: int = 5,
+    candidates: int = 10,
+    harmonics: int = 4,
 ) -> float:
     """Finds the best period (days) of a light curve with Lomb-Scargle periodograms.
 
     Two passes: a fast single-harmonic periodogram per band, summed over bands,
-    proposes the ``candidates`` highest peaks; a two-harmonic periodogram on a
-    fine grid around each then picks the winner. The second pass prefers the
-    true period of non-sinusoidal variables (RR Lyrae) over its daily aliases.
+    proposes the ``candidates`` highest peaks; a ``harmonics``-term periodogram
+    on a fine grid around each of them and their daily aliases (± 1 and 2 cycles
+    per day) then picks the winner. A multi-harmonic model fits the true period
+    of a non-sinusoidal variable (an RR Lyrae's sawtooth) better than its aliases:
+    on the Stripe 82 RR Lyrae of the training and validation splits, 4 harmonics
+    found 302 of 322 catalogue periods within 1%, 2 harmonics 284.
 
     Args:
         ts: a TimeSeries from `read_lightcurve` (``mag`` or ``flux``, and ``band``).
@@ -205,6 +213,7 @@ def find_period(
         max_period: longest period searched, days.
         samples_per_peak: grid oversampling of the first pass.
         candidates: peaks of the first pass examined by the second.
+        harmonics: Fourier terms of the second pass's model.
 
     Example:
         >>> import numpy as np
@@ -242,9 +251,11 @@ def find_period(
     coarse = summed_power(grid, 1, "fast")
     peaks = np.flatnonzero((coarse[1:-1] > coarse[:-2]) & (coarse[1:-1] >= coarse[2:])) + 1
     best = peaks[np.argsort(coarse[peaks])[::-1][:candidates]] if len(peaks) else [int(np.argmax(coarse))]
-    fine = np.concatenate([grid[i] + np.linspace(-step, step, 21) for i in best])
-    fine = fine[(fine > 0) & (fine >= grid[0] - step)]
-    power = summed_power(fine, 2, "chi2")
+    centres = {float(grid[i]) + alias for i in best for alias in (0.0, -1.0, 1.0, -2.0, 2.0)}
+    centres = sorted(f for f in centres if grid[0] - step <= f <= grid[-1] + step)
+    fine = np.concatenate([f + np.linspace(-step, step, 21) for f in centres])
+    fine = fine[fine > 0]
+    power = summed_power(fine, harmonics, "chi2")
     return float(1.0 / fine[np.argmax(power)])
 
 

@@ -173,7 +173,8 @@ def _galaxy_resnet(splits, epochs, verbose):
     return model
 
 
-RINGS = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.8}
+# Crop chosen on validation, fine-tuned model: 0.5 gave 0.759 (from scratch 0.611), 0.8 gave 0.630.
+RINGS = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 
 
 def _rings_model(backbone: str, backbone_weights):
