@@ -243,10 +243,18 @@ def find_period(
             "period (expected at least 6)."
         )
 
+    def band_power(m, frequency, nterms, method):
+        # A K-term model has 2K + 1 parameters: a sparse band gets as many terms as its points allow,
+        # and fewer where its design matrix is singular (points bunched in phase at some frequency).
+        for k in range(max(1, min(nterms, (int(m.sum()) - 1) // 3)), 0, -1):
+            try:
+                return LombScargle(t[m], y[m], dy[m], nterms=k).power(frequency, method=method)
+            except np.linalg.LinAlgError:
+                continue
+        return np.zeros(len(frequency))
+
     def summed_power(frequency, nterms, method):
-        return sum(
-            LombScargle(t[m], y[m], dy[m], nterms=nterms).power(frequency, method=method) for m in groups
-        )
+        return sum(band_power(m, frequency, nterms, method) for m in groups)
 
     coarse = summed_power(grid, 1, "fast")
     peaks = np.flatnonzero((coarse[1:-1] > coarse[:-2]) & (coarse[1:-1] >= coarse[2:])) + 1
