@@ -91,8 +91,8 @@ def download(name: str, force: bool = False, mirror: str | None = None, progress
     remotes = getattr(module, "REMOTE", ())
     if not remotes:
         raise InputError(
-            f"Dataset {name!r} has no direct download: {getattr(module, 'MANUAL', module.ORIGIN)} "
-            "Put its folder in ASTROZOO_DATA (or pass data_dir)."
+            f"Dataset {name!r} has no direct download. Origin: {module.ORIGIN}. "
+            f"{getattr(module, 'MANUAL', '')} Put its folder in ASTROZOO_DATA (or pass data_dir)."
         )
     folder = cache_dir() / name
     folder.mkdir(parents=True, exist_ok=True)
