@@ -11,7 +11,7 @@ ORIGIN = "https://www.kaggle.com/c/galaxy-zoo-the-galaxy-challenge (Galaxy Zoo 2
 LICENSE = "Galaxy Zoo 2 data: CC BY 4.0 (data.galaxyzoo.org); SDSS images are public"
 MANUAL = (
     "The cutouts are the Kaggle Galaxy Zoo challenge's images (a Kaggle login is needed): download "
-    "images_training_rev1.zip from the ORIGIN page, and put the JPEGs, named <GalaxyID>.jpg, in "
+    "images_training_rev1.zip from the origin page, and put the JPEGs, named <GalaxyID>.jpg, in "
     "gz2_spirals/spirals/ and gz2_spirals/non_spirals/ by their Galaxy Zoo 2 labels."
 )
 CITATION = "Willett et al. 2013, MNRAS 435, 2835 (Galaxy Zoo 2)"

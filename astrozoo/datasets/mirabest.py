@@ -22,7 +22,7 @@ NAME = "mirabest"
 ORIGIN = "https://zenodo.org/records/4288837 (MiraBest; images from FIRST via SkyView)"
 LICENSE = "Scholarly, non-commercial use (MiraBest); FIRST survey data are public"
 MANUAL = (
-    "Download the MiraBest release from the ORIGIN record (batches.tar.gz); the FITS cutouts are "
+    "Download the MiraBest release from the origin record (batches.tar.gz); the FITS cutouts are "
     "FIRST images from SkyView (https://skyview.gsfc.nasa.gov) at the catalogue positions, 150x150 "
     "pixels of 1.8 arcsec, named as in the catalogue (see astrozoo.datasets.mirabest.catalog)."
 )

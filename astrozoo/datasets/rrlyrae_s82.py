@@ -11,7 +11,7 @@ NAME = "rrlyrae_s82"
 ORIGIN = "https://faculty.washington.edu/ivezic/sdss/catalogs/S82variables.html (Sesar et al. 2010)"
 LICENSE = "Public (SDSS Stripe 82 variable catalogue)"
 MANUAL = (
-    "Download the light curves and the period table from the ORIGIN page and write one CSV per star, "
+    "Download the light curves and the period table from the origin page and write one CSV per star, "
     "light-curves/<Num>.csv with columns time (MJD), mag, magerr, band (u, g, r, i, z), plus "
     "periods.csv with columns Num, Type (ab or c) and Per (days)."
 )
