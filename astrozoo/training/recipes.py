@@ -55,10 +55,12 @@ class Recipe:
 
 
 def _sdss_mlp(splits, epochs, verbose):
+    # Width chosen by 4-fold cross-validation on train+validation (test unused): 256-256-128 scored
+    # 0.9694 against 0.9660 for 128-128-64, better on every fold; 6 other variants 0.9667-0.9697.
     model = builders.mlp(
         sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES,
         colours=[("u", "g"), ("g", "r"), ("r", "i"), ("i", "z")],
-        hidden_units=(128, 128, 64), dropout=0.1, noise_stddev=0.02,
+        hidden_units=(256, 256, 128), dropout=0.1, noise_stddev=0.02,
         input_info={"units": "mag"}, adapt_data=splits["train"].x,
     )  # fmt: skip
     fit(model, splits["train"], splits["validation"], epochs, batch_size=64, patience=25, verbose=verbose)
