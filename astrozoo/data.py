@@ -151,10 +151,7 @@ def image_dataset(
     size = tuple(int(s) for s in image_size)
 
     def decode(path):
-        pixels, _ = read_image(path)
-        if pixels.shape[-1] != channels:
-            raise InputError(f"{path!r}: expected {channels} channel(s), found {pixels.shape[-1]}.")
-        return resize_image(pixels, size, crop_fraction)
+        return resize_image(_read_pixels(path, channels), size, crop_fraction)
 
     dataset, report = _file_dataset(files, labels, decode, (*size, channels), on_error, shuffle, seed)
     return _finish(dataset, batch_size, cache), report
@@ -204,13 +201,16 @@ def load_images(
     size = uncropped_size(image_size, crop_fraction)
     images = []
     for path in paths:
-        pixels, _ = read_image(path)
-        if channels is not None and pixels.shape[-1] != channels:
-            raise InputError(
-                f"{os.fspath(path)!r}: expected {channels} channel(s), found {pixels.shape[-1]}."
-            )
-        images.append(resize_image(pixels, size))
+        images.append(resize_image(_read_pixels(path, channels), size))
     return np.stack(images)
+
+
+def _read_pixels(path, channels: int | None) -> np.ndarray:
+    """`read_image`'s pixels, checked to have ``channels`` channels (None: any)."""
+    pixels, _ = read_image(path)
+    if channels is not None and pixels.shape[-1] != channels:
+        raise InputError(f"{os.fspath(path)!r}: expected {channels} channel(s), found {pixels.shape[-1]}.")
+    return pixels
 
 
 def resize_image(pixels: np.ndarray, size: Sequence[int], crop_fraction: float = 1.0) -> np.ndarray:

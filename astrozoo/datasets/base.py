@@ -47,8 +47,10 @@ def data_root(data_dir: str | os.PathLike | None = None, dataset: str | None = N
             raise InputError(f"Data folder {str(path)!r} does not exist.")
         return path
     root = os.environ.get("ASTROZOO_DATA")
-    if root and (Path(root) / (dataset or "")).is_dir():
-        return Path(root) / dataset if dataset else Path(root)
+    if root:
+        path = Path(root) / dataset if dataset else Path(root)
+        if path.is_dir():
+            return path
     cached = cached_dataset(dataset) if dataset else None
     if cached is not None:
         return cached
