@@ -104,9 +104,10 @@ def download(name: str, force: bool = False, mirror: str | None = None, progress
         for remote in remotes:
             url = f"{mirror.rstrip('/')}/{name}/{remote.path}" if mirror else remote.url
             target = folder / check_relative_name(remote.path)
-            if force or not (target.is_file() and _matches(target, remote.sha256)):
-                _fetch(url, target, remote.sha256, progress)
-            sources.append({"url": url, "path": remote.path, "sha256": sha256_file(target),
+            digest = sha256_file(target) if target.is_file() and not force else None
+            if digest is None or remote.sha256 not in (None, digest):
+                digest = _fetch(url, target, remote.sha256, progress)
+            sources.append({"url": url, "path": remote.path, "sha256": digest,
                             "published_sha256": remote.sha256})  # fmt: skip
         finish = getattr(module, "finish_download", None)
         if finish is not None:
@@ -122,11 +123,8 @@ def download(name: str, force: bool = False, mirror: str | None = None, progress
     return folder
 
 
-def _matches(path: Path, sha256: str | None) -> bool:
-    return sha256 is None or sha256_file(path) == sha256
-
-
-def _fetch(url: str, target: Path, sha256: str | None, progress: bool) -> None:
+def _fetch(url: str, target: Path, sha256: str | None, progress: bool) -> str:
+    """Downloads ``url`` to ``target`` via a temporary file; returns the sha256 of what arrived."""
     from astropy.utils.data import download_file  # noqa: PLC0415
 
     try:
@@ -143,6 +141,7 @@ def _fetch(url: str, target: Path, sha256: str | None, progress: bool) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(target) as partial:
             shutil.move(downloaded, partial)
+        return received
     finally:
         if downloaded.exists():
             os.unlink(downloaded)
