@@ -56,7 +56,7 @@ def model_card(model_spec: ModelSpec) -> str:
         "",
         "## Model",
         "",
-        f"- Builder: `astrozoo.builders.{model_spec.builder}` ({model_spec.task}; outputs {outputs})",
+        f"- Builder: {_describe_builder(model_spec)} ({model_spec.task}; outputs {outputs})",
         f"- Input: {_describe_input(model_spec)}",
         "- Preprocessing and training-only augmentation are layers inside the model.",
         "",
@@ -103,6 +103,17 @@ def model_card(model_spec: ModelSpec) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _describe_builder(model_spec: ModelSpec) -> str:
+    if model_spec.builder == "ensemble":
+        arguments = model_spec.arguments
+        return (
+            f"`astrozoo.builders.ensemble`: the average of {arguments['members']} "
+            f"`astrozoo.builders.{arguments['member_builder']}` models trained from different random "
+            "initializations"
+        )
+    return f"`astrozoo.builders.{model_spec.builder}`"
 
 
 def _describe_input(model_spec: ModelSpec) -> str:

@@ -23,6 +23,7 @@ import keras
 
 from astrozoo import hub, manifest
 from astrozoo.builders import build_from_config
+from astrozoo.builders.registry import copy_weights
 from astrozoo.card import model_card
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
 from astrozoo.integrity import check_relative_name, file_record, verify_file
@@ -251,7 +252,7 @@ def _save_weights_only(model: keras.Model, model_spec: ModelSpec, path: Path) ->
     same weights stores only what inference and fine-tuning need.
     """
     fresh = build_from_config(model_spec.builder, model_spec.arguments)
-    fresh.set_weights(model.get_weights())
+    copy_weights(model, fresh)
     fresh.save_weights(path)
 
 

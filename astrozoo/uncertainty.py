@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from astrozoo.builders.registry import copy_weights
 from astrozoo.spec import attach_spec, spec
 
 
@@ -27,8 +28,8 @@ def mc_dropout_model(model: keras.Model) -> keras.Model:
             return _AlwaysDropout(**layer.get_config())
         return layer.__class__.from_config(layer.get_config())
 
-    copy = keras.models.clone_model(model, clone_function=clone)
-    copy.set_weights(model.get_weights())
+    copy = keras.models.clone_model(model, clone_function=clone, recursive=True)  # into ensemble members
+    copy_weights(model, copy)
     return attach_spec(copy, spec(model))
 
 

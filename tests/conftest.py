@@ -84,6 +84,11 @@ TINY_CONFIGS = {
         (4, 12, 4),
     ),
 }
+TINY_CONFIGS["ensemble-of-cnn"] = (
+    "ensemble",
+    {"member_builder": "cnn", "member_arguments": TINY_CONFIGS["cnn"][1], "members": 2},
+    TINY_CONFIGS["cnn"][2],
+)
 
 
 def example_input(shape, seed: int = 0) -> np.ndarray:

@@ -50,6 +50,8 @@ def test_save_load_round_trip_gives_identical_predictions(variant, tmp_path):
 def test_augmentation_only_in_training(variant):
     builder, arguments, shape = TINY_CONFIGS[variant]
     model = build_from_config(builder, {**arguments})
+    if builder == "ensemble":
+        model = model.get_layer("member_0")
     x = example_input(shape)
     inference = [model(x, training=False).numpy() for _ in range(2)]
     np.testing.assert_array_equal(inference[0], inference[1])
@@ -153,6 +155,14 @@ def test_resnet_transfer_from_a_model_folder_reuses_backbone_weights(tmp_path):
         ("recurrent", {"class_names": ["a", "b"], "cell": "rnn"}, "cell must be 'lstm' or 'gru'"),
         ("resnet_transfer", {"class_names": ["a", "b"], "backbone": "vgg16"}, "Unknown model 'vgg16'"),
         ("lambda", {}, "Unknown builder 'lambda'"),
+        ("ensemble", {"member_builder": "ensemble", "member_arguments": {}}, "members must come from"),
+        ("ensemble", {"member_builder": "os.system", "member_arguments": {}}, "members must come from"),
+        (
+            "ensemble",
+            {"member_builder": "mlp", "member_arguments": {"features": ["u"]}, "members": 1},
+            "at least 2 members",
+        ),
+        ("ensemble", {"member_builder": "mlp", "member_arguments": {"module": "os"}}, "do not fit builder"),
         ("mlp", {"features": ["u"], "class_names": ["a", "b"], "module": "os"}, "Unknown arguments"),
     ],
 )
@@ -190,3 +200,31 @@ def test_test_time_averaging_makes_predictions_orientation_invariant():
     plain = build_from_config("cnn", {**TINY_CONFIGS["cnn"][1], "tta": False})
     plain.set_weights(model.get_weights())
     assert not np.allclose(plain.predict(rotated, verbose=0), plain.predict(x, verbose=0), atol=1e-5)
+
+
+def test_ensemble_of_averages_its_members_and_keeps_their_weights():
+    x = example_input((5, 3))
+    members = []
+    for seed in range(3):
+        keras.utils.set_random_seed(seed)
+        members.append(
+            astrozoo.builders.mlp(
+                ["u", "g", "r"], class_names=["a", "b"], hidden_units=[8], adapt_data=x * 3 + 9
+            )
+        )
+    combined = astrozoo.builders.ensemble_of(members)
+    expected = np.mean([m.predict(x, verbose=0) for m in members], axis=0)
+    np.testing.assert_allclose(combined.predict(x, verbose=0), expected, rtol=1e-6)
+    assert not np.allclose(members[0].predict(x, verbose=0), expected)  # the members really differ
+    spec = astrozoo.spec(combined)
+    assert (spec.builder, spec.arguments["members"], spec.class_names) == ("ensemble", 3, ("a", "b"))
+    assert spec.input == astrozoo.spec(members[0]).input
+
+
+def test_ensemble_of_refuses_different_architectures():
+    small = astrozoo.builders.mlp(["u", "g"], class_names=["a", "b"], hidden_units=[8])
+    large = astrozoo.builders.mlp(["u", "g"], class_names=["a", "b"], hidden_units=[16])
+    with pytest.raises(ValueError, match="share one architecture"):
+        astrozoo.builders.ensemble_of([small, large])
+    with pytest.raises(ValueError, match="at least 2 models"):
+        astrozoo.builders.ensemble_of([small])

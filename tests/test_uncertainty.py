@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import TINY_CONFIGS, example_input
 
 import astrozoo
@@ -10,8 +11,9 @@ from astrozoo.builders import build_from_config
 from astrozoo.uncertainty import mc_dropout_model, mc_dropout_predict
 
 
-def test_mc_dropout_varies_only_through_dropout():
-    model = build_from_config(*TINY_CONFIGS["cnn"][:2])  # dropout 0.5 in the head, tta=True
+@pytest.mark.parametrize("variant", ["cnn", "ensemble-of-cnn"])
+def test_mc_dropout_varies_only_through_dropout(variant):
+    model = build_from_config(*TINY_CONFIGS[variant][:2])  # dropout 0.5 in the head, tta=True
     x = example_input((3, 24, 24, 1))
     reference = model.predict(x, verbose=0)
     mean, std = mc_dropout_predict(model, x, samples=12)
@@ -24,9 +26,10 @@ def test_mc_dropout_varies_only_through_dropout():
 
 
 def test_without_dropout_mc_dropout_is_deterministic():
-    arguments = {**TINY_CONFIGS["mlp-regressor"][1], "dropout": 0.0}
-    model = build_from_config("mlp", arguments)
     x = example_input((4, 3))
+    # Normalization adapted to data far from its defaults: the copy must keep that adaptation.
+    arguments = {**TINY_CONFIGS["mlp-regressor"][1], "dropout": 0.0, "adapt_data": x * 10 + 50}
+    model = build_from_config("mlp", arguments)
     mean, std = mc_dropout_predict(model, x, samples=5)
     np.testing.assert_allclose(std, 0.0, atol=1e-7)
     np.testing.assert_allclose(mean, model.predict(x, verbose=0), rtol=1e-5)

@@ -1,4 +1,4 @@
-"""Keras model builders: MLP, CNN, ResNet transfer and LSTM/GRU.
+"""Keras model builders: MLP, CNN, ResNet transfer, LSTM/GRU, and deep ensembles of them.
 
 Each builder returns a `keras.Model` with its preprocessing and a
 training-only augmentation stage inside, and records its own arguments so the
@@ -6,6 +6,7 @@ model can be saved as JSON config plus weights and rebuilt exactly.
 """
 
 from astrozoo.builders.cnn import cnn
+from astrozoo.builders.ensemble import ensemble, ensemble_of
 from astrozoo.builders.mlp import mlp
 from astrozoo.builders.recurrent import recurrent
 from astrozoo.builders.registry import BUILDERS, build_from_config, register_builder
@@ -17,6 +18,8 @@ __all__ = [
     "build_from_config",
     "cnn",
     "compact_resnet",
+    "ensemble",
+    "ensemble_of",
     "mlp",
     "recurrent",
     "register_builder",

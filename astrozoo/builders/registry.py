@@ -12,6 +12,7 @@ from astrozoo.errors import ConfigError
 from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec
 
 BUILDERS: dict[str, Callable[..., keras.Model]] = {}
+INPUT_SPECS: dict[str, Callable[[dict], InputSpec]] = {}
 
 
 def register_builder(
@@ -20,6 +21,7 @@ def register_builder(
     input_spec: Callable[[dict], InputSpec],
     transient: tuple[str, ...] = (),
     resolve: Callable[[dict], dict] | None = None,
+    describe: Callable[[dict], dict] | None = None,
 ):
     """Registers a builder and makes every model it returns carry a `ModelSpec`.
 
@@ -35,6 +37,9 @@ def register_builder(
         input_spec: function of the recorded arguments returning the model's InputSpec.
         transient: argument names that are not recorded.
         resolve: optional function rewriting the bound arguments before building.
+        describe: optional function of the recorded arguments returning the
+            arguments that hold ``task``, ``class_names`` and ``target_names``
+            (default: the recorded arguments themselves).
     """
 
     def decorate(fn):
@@ -49,18 +54,19 @@ def register_builder(
                 arguments = resolve(arguments)
             model = fn(**arguments)
             recorded = _jsonable({k: v for k, v in arguments.items() if k not in transient})
-            task = recorded.get("task", "classification")
+            described = describe(recorded) if describe is not None else recorded
             model_spec = ModelSpec(
                 builder=name,
                 arguments=recorded,
-                task=task,
-                class_names=recorded.get("class_names") or (),
-                target_names=recorded.get("target_names") or (),
+                task=described.get("task", "classification"),
+                class_names=described.get("class_names") or (),
+                target_names=described.get("target_names") or (),
                 input=input_spec(recorded),
             )
             return attach_spec(model, model_spec)
 
         BUILDERS[name] = build
+        INPUT_SPECS[name] = input_spec
         return build
 
     return decorate
@@ -133,3 +139,19 @@ def dense_stack(x, units, dropout: float, batch_norm: bool, activation: str = "r
         if dropout:
             x = keras.layers.Dropout(float(dropout), name=f"{prefix}_{i}_dropout")(x)
     return x
+
+
+def copy_weights(source: keras.Model, target: keras.Model) -> None:
+    """Copies all weights of ``source`` into ``target``, a model of the same architecture.
+
+    Unlike a bare ``set_weights``, this also refreshes state that layers derive
+    from their weights (an adapted `keras.layers.Normalization` keeps its mean and
+    variance in tensors computed from its variables), as loading a weights file does.
+    """
+    target.set_weights(source.get_weights())
+    pending = [target]
+    while pending:
+        layer = pending.pop()
+        if hasattr(layer, "finalize_state"):  # keras.layers.Normalization and other adaptable layers
+            layer.finalize_state()
+        pending.extend(getattr(layer, "layers", []))
