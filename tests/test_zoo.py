@@ -82,3 +82,17 @@ def test_predict_on_the_raw_test_files_reproduces_the_recorded_test_accuracy(nam
     predicted = np.array([spec.class_names.index(label) for label in table["label"]])
     recorded = spec.metrics["test"]["accuracy"]
     assert np.mean(predicted == test.y) == pytest.approx(recorded, abs=0.02)
+
+
+@pytest.mark.data
+def test_predict_reads_the_raw_mlz_catalogue_and_reproduces_the_recorded_nmad(data_dir):
+    """SDSS_MGS.train's header misses a column name; `astrozoo predict` must still read it right."""
+    from astrozoo.datasets import photoz_mgs
+    from astrozoo.training.metrics import regression_report
+
+    table = astrozoo.predict("photoz-mlp", [str(data_dir / "photoz_mgs" / "SDSS_MGS.train")])
+    assert len(table) == 5000 and not any(table["error"]), set(table["error"])
+    test = photoz_mgs.load_splits(data_dir)["test"]
+    predicted = np.asarray(table["prediction"], dtype=float)[test.ids.astype(int)]
+    recorded = astrozoo.resolve_spec("photoz-mlp").metrics["test"]["nmad"]
+    assert regression_report(predicted, test.y)["nmad"] == pytest.approx(recorded, abs=5e-4)

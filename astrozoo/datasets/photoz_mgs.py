@@ -7,6 +7,7 @@ import numpy as np
 from astrozoo.datasets.base import SPLIT_SEED, Split, data_root, stratified_split
 from astrozoo.datasets.download import Remote
 from astrozoo.errors import InputError
+from astrozoo.io.tables import read_table
 
 NAME = "photoz_mgs"
 FILE = "SDSS_MGS.train"
@@ -20,9 +21,8 @@ REMOTE = (
     ),
 )
 CITATION = "Carrasco Kind & Brunner 2013, MNRAS 432, 1483 (TPZ/MLZ)"
-# The file's header line names 18 columns for 19 data columns: the u-band error
-# "eu" is missing between "i-z" and "eg". These are the real column names (MLZ's own
-# scripts read the file as zs, u, g, r, i, z, ug, gr, ri, iz, eu, eg, er, ei, ez, eug, egr, eri, eiz).
+# The file's header line names 18 columns for 19 data columns (the u-band error "eu" is missing);
+# `astrozoo.io.read_table` knows this header and reads the real names, listed here.
 COLUMNS = (
     "zs", "u", "g", "r", "i", "z", "u-g", "g-r", "r-i", "i-z",
     "eu", "eg", "er", "ei", "ez", "eu-g", "eg-r", "er-i", "ei-z",
@@ -32,13 +32,11 @@ FEATURES = ("u", "g", "r", "i", "z")
 
 def read(data_dir=None):
     """Reads the catalogue as an `astropy.table.Table` with the corrected `COLUMNS`."""
-    from astropy.table import Table  # noqa: PLC0415
-
     path = data_root(data_dir, NAME) / FILE
-    values = np.loadtxt(path, comments="#", dtype=np.float64)
-    if values.ndim != 2 or values.shape[1] != len(COLUMNS):
-        raise InputError(f"{str(path)!r}: expected {len(COLUMNS)} columns; found shape {values.shape}.")
-    return Table(values, names=COLUMNS)
+    table = read_table(path)
+    if tuple(table.colnames) != COLUMNS:
+        raise InputError(f"{str(path)!r}: expected the columns {list(COLUMNS)}; found {table.colnames}.")
+    return table
 
 
 def load_splits(data_dir=None, seed: int = SPLIT_SEED) -> dict[str, Split]:
