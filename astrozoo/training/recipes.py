@@ -54,6 +54,23 @@ class Recipe:
     prepare: Callable[[dict[str, Split]], dict[str, Split]] | None = None
 
 
+def _ensemble(build_and_fit, members: int = 5):
+    """Trains ``members`` models one after another (each its own initialization, shuffling and early
+    stopping on validation) and averages them with `astrozoo.builders.ensemble_of`."""
+
+    def build_and_fit_ensemble(splits, epochs, verbose):
+        return builders.ensemble_of([build_and_fit(splits, epochs, verbose) for _ in range(members)])
+
+    return build_and_fit_ensemble
+
+
+# Deep ensembles, chosen by cross-validation on train+validation with the test split unused (4 folds,
+# members differing only in their random seed): the average of 5 members against one member scored
+# sdss-mlp accuracy 0.9689 vs 0.9679 (better on 4 of 4 folds) and photoz-mlp NMAD 0.0138 vs 0.0145
+# (4 of 4). radio-cnn stays one network: 4 members gained 0.004 in a 3-fold CV (2 of 3 folds), and a
+# 5-member ensemble matched the single CNN's validation accuracy (0.960) at 5 times the cost.
+
+
 def _sdss_mlp(splits, epochs, verbose):
     # Width chosen by 4-fold cross-validation on train+validation (test unused): 256-256-128 scored
     # 0.9694 against 0.9660 for 128-128-64, better on every fold; 6 other variants 0.9667-0.9697.
@@ -210,9 +227,10 @@ RECIPES = {
         Recipe(
             "sdss-mlp",
             sdss_dr14,
-            _sdss_mlp,
+            _ensemble(_sdss_mlp),
             epochs=300,
-            description="STAR / GALAXY / QSO from SDSS ugriz magnitudes alone (no redshift).",
+            description="STAR / GALAXY / QSO from SDSS ugriz magnitudes alone (no redshift); 5 MLPs "
+            "averaged.",
             limitations=(
                 "Trained on SDSS DR14 spectroscopic targets: the magnitude range and colours of "
                 "objects SDSS chose to observe spectroscopically, not a complete photometric sample.",
@@ -223,9 +241,10 @@ RECIPES = {
         Recipe(
             "photoz-mlp",
             photoz_mgs,
-            _photoz_mlp,
+            _ensemble(_photoz_mlp),
             epochs=600,
-            description="Photometric redshift of SDSS Main Galaxy Sample galaxies from ugriz magnitudes.",
+            description="Photometric redshift of SDSS Main Galaxy Sample galaxies from ugriz magnitudes; "
+            "5 MLPs averaged.",
             headline="nmad",
             limitations=(
                 "Valid for the SDSS Main Galaxy Sample (r < 17.77, z < 0.3); it extrapolates badly "
