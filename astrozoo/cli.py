@@ -1,4 +1,4 @@
-"""The ``astrozoo`` command: predict, list, info, demo, push, train, download.
+"""The ``astrozoo`` command: predict, list, info, demo, push, train, cv, download.
 
 Exit codes: 0 success; 2 usage error (bad arguments, unknown model, no input);
 3 when some inputs failed (their rows say why).
@@ -83,12 +83,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.set_defaults(run=_train)
 
+    cv = commands.add_parser("cv", help="cross-validate a zoo recipe on train+validation (test unread)")
+    cv.add_argument("model", help="zoo name")
+    cv.add_argument("--folds", type=_at_least_two, default=4, help="number of folds (default 4)")
+    cv.add_argument("--data", help="folder holding the datasets (default: $ASTROZOO_DATA)")
+    cv.add_argument("--epochs", type=_positive_int, help="maximum epochs (default: the recipe's)")
+    cv.add_argument("--seed", type=int, default=0, help="seed of initialization and shuffling (default 0)")
+    cv.add_argument("-o", "--output", help="also write every fold's metrics to this JSON file")
+    cv.set_defaults(run=_cv)
+
     fetch = commands.add_parser("download", help="download datasets into the cache (see ASTROZOO_CACHE)")
     fetch.add_argument("datasets", nargs="+", metavar="DATASET", help="dataset names, e.g. photoz_mgs")
     fetch.add_argument("--force", action="store_true", help="download every file again")
     fetch.add_argument("--mirror", help="base URL of a mirror holding DATASET/FILE")
     fetch.set_defaults(run=_download)
     return parser
+
+
+def _at_least_two(text: str) -> int:
+    value = int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {value}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -167,6 +183,22 @@ def _train(args) -> int:
     metrics = json.loads((folder / "metadata.json").read_text())["spec"]["metrics"]["test"]
     headline = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
     print(f"wrote {folder}; test split: {json.dumps(headline)}")
+    return EXIT_OK
+
+
+def _cv(args) -> int:
+    from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
+    from astrozoo.training import cross_validate  # noqa: PLC0415
+
+    result = cross_validate(
+        args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed
+    )
+    for fold, score in enumerate(result["scores"]):
+        print(f"fold {fold}: {result['headline']} {score:.4f} (n={result['per_fold'][fold]['n']})")
+    summary = f"{result['headline']} {result['mean']:.4f} +- {result['std']:.4f} over {args.folds} folds"
+    print(f"{args.model}: {summary}")
+    if args.output:
+        atomic_write_text(args.output, json.dumps(result, indent=2) + "\n")
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ import pytest
 import astrozoo
 from astrozoo.cli import main
 from astrozoo.datasets import sdss_dr14, stratified_split
-from astrozoo.training import classification_report, regression_report
+from astrozoo.training import classification_report, regression_report, stratified_folds
 from astrozoo.training.train import record_in_manifest
 
 
@@ -77,3 +77,26 @@ def test_train_without_data_is_a_clear_error(monkeypatch, tmp_path):
         astrozoo.training.train("sdss-mlp", output=tmp_path / "x")
     with pytest.raises(astrozoo.ModelNotFoundError, match="Did you mean: sdss-mlp"):
         astrozoo.training.train("sdss-mpl")
+
+
+def test_stratified_folds_partition_every_index_with_class_proportions():
+    labels = np.array([0] * 80 + [1] * 20)
+    parts = stratified_folds(labels, folds=4, seed=5)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(100))
+    assert [np.bincount(labels[p]).tolist() for p in parts] == [[20, 5]] * 4
+    assert not np.array_equal(stratified_folds(labels, folds=4, seed=6)[0], parts[0])
+    with pytest.raises(ValueError, match="at least 2 folds"):
+        stratified_folds(labels, folds=1)
+
+
+def test_cv_command_scores_every_train_and_validation_row_once(data_dir, tmp_path, capsys):
+    out = tmp_path / "cv.json"
+    code = main(["cv", "sdss-mlp", "--data", str(data_dir), "--folds", "2", "--epochs", "1", "-o", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "fold 1: accuracy" in printed and "over 2 folds" in printed
+    result = json.loads(out.read_text())
+    splits = sdss_dr14.load_splits(data_dir)
+    assert sum(fold["n"] for fold in result["per_fold"]) == len(splits["train"]) + len(splits["validation"])
+    assert len(result["scores"]) == 2 and 0.5 < result["mean"] <= 1.0  # 1 epoch already beats chance
+    assert result["mean"] == pytest.approx(np.mean(result["scores"]))

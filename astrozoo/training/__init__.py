@@ -1,5 +1,6 @@
-"""Reproducible training of the zoo models: `astrozoo train NAME`."""
+"""Reproducible training of the zoo models (`astrozoo train NAME`), cross-validation (`astrozoo cv`)."""
 
+from astrozoo.training.crossval import cross_validate, stratified_folds
 from astrozoo.training.fitting import balanced_class_weights, fit
 from astrozoo.training.metrics import classification_report, regression_report
 from astrozoo.training.train import RECIPES, train
@@ -8,7 +9,9 @@ __all__ = [
     "RECIPES",
     "balanced_class_weights",
     "classification_report",
+    "cross_validate",
     "fit",
     "regression_report",
+    "stratified_folds",
     "train",
 ]

@@ -64,9 +64,9 @@ def train(
     wall_time = time.perf_counter() - started
     model, others = result if isinstance(result, tuple) else (result, {})
     scored = [part for part in splits if part != "train"]  # validation, test, and extras like "uncertain"
-    metrics = {part: _evaluate(model, splits[part]) for part in scored}
+    metrics = {part: evaluate(model, splits[part]) for part in scored}
     for label, other in others.items():  # baselines trained on the same split, for comparison
-        metrics[label] = {part: _evaluate(other, splits[part]) for part in ("validation", "test")}
+        metrics[label] = {part: evaluate(other, splits[part]) for part in ("validation", "test")}
     metrics["headline"] = recipe.headline
     command = f"astrozoo train {name} --data $ASTROZOO_DATA --seed {seed}" + (
         f" --epochs {epochs}" if epochs != recipe.epochs else ""
@@ -110,7 +110,8 @@ def record_in_manifest(name: str, folder: Path, manifest_path: Path | None = Non
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
-def _evaluate(model: keras.Model, split) -> dict:
+def evaluate(model: keras.Model, split) -> dict:
+    """Scores a model on a split: `classification_report` or `regression_report` of its predictions."""
     model_spec = spec(model)
     predicted = model.predict(split.x, batch_size=256, verbose=0)
     if model_spec.task == "classification":
