@@ -160,7 +160,12 @@ def test_resnet_transfer_from_a_model_folder_reuses_backbone_weights(tmp_path):
         (
             "ensemble",
             {"member_builder": "mlp", "member_arguments": {"features": ["u"]}, "members": 1},
-            "at least 2 members",
+            "2 to 64 members",
+        ),
+        (
+            "ensemble",
+            {"member_builder": "mlp", "member_arguments": {"features": ["u"]}, "members": 10**6},
+            "2 to 64 members",
         ),
         ("ensemble", {"member_builder": "mlp", "member_arguments": {"module": "os"}}, "do not fit builder"),
         ("mlp", {"features": ["u"], "class_names": ["a", "b"], "module": "os"}, "Unknown arguments"),

@@ -17,6 +17,8 @@ from astrozoo.builders.registry import (
 from astrozoo.errors import ConfigError
 from astrozoo.spec import spec
 
+MIN_MEMBERS, MAX_MEMBERS = 2, 64  # a config asking for more is refused rather than filling memory
+
 
 def _complete_member_arguments(args: dict) -> dict:
     """Checks the member builder and records every member argument, defaults included."""
@@ -26,8 +28,10 @@ def _complete_member_arguments(args: dict) -> dict:
             f"An ensemble's members must come from one of {sorted(set(BUILDERS) - {'ensemble'})}. "
             f"Received: member_builder={builder!r}"
         )
-    if int(args["members"]) < 2:
-        raise ValueError(f"An ensemble needs at least 2 members. Received: members={args['members']!r}")
+    if not MIN_MEMBERS <= int(args["members"]) <= MAX_MEMBERS:
+        raise ValueError(
+            f"An ensemble needs {MIN_MEMBERS} to {MAX_MEMBERS} members. Received: members={args['members']!r}"
+        )
     try:
         bound = inspect.signature(BUILDERS[builder]).bind(**args["member_arguments"])
     except TypeError as err:
