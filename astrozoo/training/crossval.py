@@ -74,9 +74,9 @@ def cross_validate(
         the headline metric of each fold, their mean and standard deviation, and
         each fold's full metrics.
 
-    Example:
+    Example (needs the data; about 4 minutes on 2 cores):
         >>> from astrozoo.training import cross_validate
-        >>> result = cross_validate("sdss-mlp", folds=4)  # doctest: +SKIP (needs the data, ~4 min)
+        >>> result = cross_validate("sdss-mlp", folds=4)  # doctest: +SKIP
         >>> print(f"{result['mean']:.4f} +- {result['std']:.4f}")  # doctest: +SKIP
         0.9672 +- 0.0028
     """
