@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--output", help="model folder to write (default: the package's weights, manifest updated)"
     )
+    train.add_argument("--members", type=_positive_int, help="models to average (default: the recipe's)")
     train.set_defaults(run=_train)
 
     cv = commands.add_parser("cv", help="cross-validate a zoo recipe on train+validation (test unread)")
@@ -89,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--data", help="folder holding the datasets (default: $ASTROZOO_DATA)")
     cv.add_argument("--epochs", type=_positive_int, help="maximum epochs (default: the recipe's)")
     cv.add_argument("--seed", type=int, default=0, help="seed of initialization and shuffling (default 0)")
+    cv.add_argument("--members", type=_positive_int, help="models to average (default: the recipe's)")
     cv.add_argument("-o", "--output", help="also write every fold's metrics to this JSON file")
     cv.set_defaults(run=_cv)
 
@@ -179,7 +181,10 @@ def _push(args) -> int:
 def _train(args) -> int:
     from astrozoo.training import train  # noqa: PLC0415
 
-    folder = train(args.model, data_dir=args.data, epochs=args.epochs, seed=args.seed, output=args.output)
+    folder = train(
+        args.model, data_dir=args.data, epochs=args.epochs, seed=args.seed, output=args.output,
+        members=args.members,
+    )  # fmt: skip
     metrics = json.loads((folder / "metadata.json").read_text())["spec"]["metrics"]["test"]
     headline = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
     print(f"wrote {folder}; test split: {json.dumps(headline)}")
@@ -191,11 +196,13 @@ def _cv(args) -> int:
     from astrozoo.training import cross_validate  # noqa: PLC0415
 
     result = cross_validate(
-        args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed
-    )
+        args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed,
+        members=args.members,
+    )  # fmt: skip
     for fold, score in enumerate(result["scores"]):
         print(f"fold {fold}: {result['headline']} {score:.4f} (n={result['per_fold'][fold]['n']})")
     summary = f"{result['headline']} {result['mean']:.4f} +- {result['std']:.4f} over {args.folds} folds"
+    summary += f", {result['members']} member(s) per fold"
     print(f"{args.model}: {summary}")
     if args.output:
         atomic_write_text(args.output, json.dumps(result, indent=2) + "\n")

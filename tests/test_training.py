@@ -53,14 +53,22 @@ def test_sdss_splits_never_use_redshift(data_dir):
 
 def test_train_command_writes_a_loadable_folder_and_manifest_entry(data_dir, tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
-    code = main(["train", "sdss-mlp", "--data", str(data_dir), "--epochs", "2", "--output", str(out)])
+    arguments = ["train", "sdss-mlp", "--data", str(data_dir), "--epochs", "2", "--members", "2"]
+    code = main([*arguments, "--output", str(out)])
     assert code == 0
     assert "test split" in capsys.readouterr().out
     model = astrozoo.load(out)
     spec = astrozoo.spec(model)
     assert spec.training["split_sizes"] == {"train": 5615, "validation": 1204, "test": 1204}
     assert spec.metrics["test"]["n"] == 1204 and 0 <= spec.metrics["test"]["accuracy"] <= 1
-    assert spec.training["command"] == "astrozoo train sdss-mlp --data $ASTROZOO_DATA --seed 0 --epochs 2"
+    assert spec.training["command"] == (
+        "astrozoo train sdss-mlp --data $ASTROZOO_DATA --seed 0 --epochs 2 --members 2"
+    )
+    assert (spec.builder, spec.arguments["members"], spec.arguments["member_builder"]) == (
+        "ensemble",
+        2,
+        "mlp",
+    )
     assert "## Metrics on the test split" in (out / "README.md").read_text()
 
     manifest_path = tmp_path / "weights_manifest.json"
@@ -91,10 +99,11 @@ def test_stratified_folds_partition_every_index_with_class_proportions():
 
 def test_cv_command_scores_every_train_and_validation_row_once(data_dir, tmp_path, capsys):
     out = tmp_path / "cv.json"
-    code = main(["cv", "sdss-mlp", "--data", str(data_dir), "--folds", "2", "--epochs", "1", "-o", str(out)])
+    arguments = ["cv", "sdss-mlp", "--data", str(data_dir), "--folds", "2", "--epochs", "1", "--members", "1"]
+    code = main([*arguments, "-o", str(out)])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "fold 1: accuracy" in printed and "over 2 folds" in printed
+    assert "fold 1: accuracy" in printed and "over 2 folds, 1 member(s) per fold" in printed
     result = json.loads(out.read_text())
     splits = sdss_dr14.load_splits(data_dir)
     assert sum(fold["n"] for fold in result["per_fold"]) == len(splits["train"]) + len(splits["validation"])

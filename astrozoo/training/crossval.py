@@ -10,7 +10,7 @@ import numpy as np
 from astrozoo.datasets import Split
 from astrozoo.datasets.base import SPLIT_SEED
 from astrozoo.errors import ModelNotFoundError
-from astrozoo.training.recipes import RECIPES
+from astrozoo.training.recipes import RECIPES, fit_members
 from astrozoo.training.train import evaluate
 
 INNER_FOLDS = 5  # the training part of each fold keeps 1/5 aside for early stopping
@@ -51,6 +51,7 @@ def cross_validate(
     epochs: int | None = None,
     seed: int = 0,
     verbose: int = 0,
+    members: int | None = None,
 ) -> dict:
     """Cross-validates a zoo recipe on its training and validation data; never reads the test split.
 
@@ -68,6 +69,8 @@ def cross_validate(
         epochs: maximum epochs (default: the recipe's).
         seed: seed of weight initialization, shuffling and augmentation.
         verbose: Keras fit verbosity.
+        members: models per fold, averaged (default: the recipe's); compare
+            ``members=1`` with the default to see what an ensemble adds.
 
     Returns:
         ``{"model", "folds", "headline", "scores", "mean", "std", "per_fold"}``:
@@ -94,13 +97,13 @@ def cross_validate(
         train = np.setdiff1d(rest, inner)
         keras.utils.set_random_seed(seed + fold)
         fold_splits = {"train": _take(pooled, train), "validation": _take(pooled, inner)}
-        result = recipe.build_and_fit(fold_splits, epochs or recipe.epochs, verbose)
-        model = result[0] if isinstance(result, tuple) else result
+        model, _ = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members)
         per_fold.append(evaluate(model, _take(pooled, held)))
     scores = [metrics[recipe.headline] for metrics in per_fold]
     return {
         "model": name,
         "folds": folds,
+        "members": members or recipe.members,
         "headline": recipe.headline,
         "scores": scores,
         "mean": float(np.mean(scores)),

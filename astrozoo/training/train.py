@@ -17,7 +17,7 @@ from astrozoo.integrity import atomic_write_text, file_record
 from astrozoo.loading import save
 from astrozoo.spec import spec
 from astrozoo.training.metrics import classification_report, regression_report
-from astrozoo.training.recipes import RECIPES
+from astrozoo.training.recipes import RECIPES, fit_members
 
 
 def train(
@@ -28,6 +28,7 @@ def train(
     output: str | os.PathLike | None = None,
     update_manifest: bool | None = None,
     verbose: int = 2,
+    members: int | None = None,
 ) -> Path:
     """Trains a zoo model from scratch on its dataset and writes its model folder.
 
@@ -44,6 +45,8 @@ def train(
         update_manifest: record files and metrics in the manifest; defaults to
             True when writing to the package's weights folder.
         verbose: Keras fit verbosity.
+        members: models to train and average (default: the recipe's; see
+            `astrozoo.training.recipes.fit_members`).
 
     Returns:
         The model folder.
@@ -60,16 +63,18 @@ def train(
         splits = recipe.prepare(splits)
     epochs = epochs or recipe.epochs
     started = time.perf_counter()
-    result = recipe.build_and_fit(splits, epochs, verbose)
+    members = members or recipe.members
+    model, others = fit_members(recipe, splits, epochs, verbose, members)
     wall_time = time.perf_counter() - started
-    model, others = result if isinstance(result, tuple) else (result, {})
     scored = [part for part in splits if part != "train"]  # validation, test, and extras like "uncertain"
     metrics = {part: evaluate(model, splits[part]) for part in scored}
     for label, other in others.items():  # baselines trained on the same split, for comparison
         metrics[label] = {part: evaluate(other, splits[part]) for part in ("validation", "test")}
     metrics["headline"] = recipe.headline
-    command = f"astrozoo train {name} --data $ASTROZOO_DATA --seed {seed}" + (
-        f" --epochs {epochs}" if epochs != recipe.epochs else ""
+    command = (
+        f"astrozoo train {name} --data $ASTROZOO_DATA --seed {seed}"
+        + (f" --epochs {epochs}" if epochs != recipe.epochs else "")
+        + (f" --members {members}" if members != recipe.members else "")
     )
     training = {
         "data": recipe.dataset.NAME,
