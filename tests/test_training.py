@@ -109,3 +109,37 @@ def test_cv_command_scores_every_train_and_validation_row_once(data_dir, tmp_pat
     assert sum(fold["n"] for fold in result["per_fold"]) == len(splits["train"]) + len(splits["validation"])
     assert len(result["scores"]) == 2 and 0.5 < result["mean"] <= 1.0  # 1 epoch already beats chance
     assert result["mean"] == pytest.approx(np.mean(result["scores"]))
+
+
+def _tiny_recipe(calls):
+    from astrozoo.training import fit
+    from astrozoo.training.recipes import Recipe
+
+    def build_and_fit(splits, epochs, verbose):
+        calls["model"] += 1
+        model = astrozoo.builders.mlp(sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES, hidden_units=[8],
+                                      adapt_data=splits["train"].x)  # fmt: skip
+        fit(model, splits["train"], splits["validation"], epochs, verbose=0)
+        return model
+
+    def baselines(model, splits, epochs, verbose):
+        calls["baseline"] += 1
+        return {"half_trained": build_and_fit(splits, 1, verbose)}
+
+    return Recipe("tiny-sdss", sdss_dr14, build_and_fit, epochs=1, description="tiny", baselines=baselines)
+
+
+def test_baselines_are_trained_once_by_train_and_never_by_cv(data_dir, tmp_path, monkeypatch):
+    from astrozoo.training import cross_validate, train
+    from astrozoo.training.recipes import RECIPES
+
+    calls = {"model": 0, "baseline": 0}
+    monkeypatch.setitem(RECIPES, "tiny-sdss", _tiny_recipe(calls))
+    folder = train("tiny-sdss", data_dir, output=tmp_path / "tiny", members=2, verbose=0)
+    metrics = astrozoo.spec(astrozoo.load(folder)).metrics
+    assert calls == {"model": 3, "baseline": 1}  # 2 members, then 1 baseline (which trains 1 model)
+    assert set(metrics["half_trained"]) == {"validation", "test"}
+    assert "## Baseline: half trained" in (folder / "README.md").read_text()
+    calls.update(model=0, baseline=0)
+    result = cross_validate("tiny-sdss", folds=2, data_dir=data_dir)
+    assert calls == {"model": 2, "baseline": 0} and result["members"] == 1

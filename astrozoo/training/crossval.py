@@ -97,7 +97,7 @@ def cross_validate(
         train = np.setdiff1d(rest, inner)
         keras.utils.set_random_seed(seed + fold)
         fold_splits = {"train": _take(pooled, train), "validation": _take(pooled, inner)}
-        model, _ = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members)
+        model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members)
         per_fold.append(evaluate(model, _take(pooled, held)))
     scores = [metrics[recipe.headline] for metrics in per_fold]
     return {

@@ -34,8 +34,8 @@ class Recipe:
     Attributes:
         name: the zoo name.
         dataset: the `astrozoo.datasets` module it is trained on.
-        build_and_fit: ``(splits, epochs, verbose) -> model`` or ``(model, extra
-            metrics)``; uses the train and validation splits only.
+        build_and_fit: ``(splits, epochs, verbose) -> model``; uses the train and
+            validation splits only.
         epochs: default maximum number of epochs (early stopping usually ends sooner).
         description: one line for the model card and `astrozoo list`.
         limitations: known limitations for the model card.
@@ -44,6 +44,10 @@ class Recipe:
             exactly as `astrozoo predict` would read those files.
         members: how many models `build_and_fit` trains one after another; more
             than one are averaged into a deep ensemble (`astrozoo.builders.ensemble_of`).
+        baselines: optional ``(model, splits, epochs, verbose) -> {label: model}``
+            training comparison models on the same split (e.g. the same
+            architecture from scratch) for the model card; `astrozoo train` runs
+            it, `astrozoo cv` does not.
     """
 
     name: str
@@ -55,6 +59,7 @@ class Recipe:
     headline: str = "accuracy"
     prepare: Callable[[dict[str, Split]], dict[str, Split]] | None = None
     members: int = 1
+    baselines: Callable[[keras.Model, dict[str, Split], int, int], dict[str, keras.Model]] | None = None
 
 
 def fit_members(
@@ -67,14 +72,11 @@ def fit_members(
     is reproducible); several members are averaged with `astrozoo.builders.ensemble_of`.
 
     Returns:
-        ``(model, baselines)``: the model or ensemble, and the baselines (e.g. a
-        from-scratch model) that the first member's recipe returned.
+        The model, or the ensemble of the members.
     """
     members = members or recipe.members
-    results = [recipe.build_and_fit(splits, epochs, verbose) for _ in range(members)]
-    models = [result[0] if isinstance(result, tuple) else result for result in results]
-    baselines = results[0][1] if isinstance(results[0], tuple) else {}
-    return (models[0] if members == 1 else builders.ensemble_of(models)), baselines
+    models = [recipe.build_and_fit(splits, epochs, verbose) for _ in range(members)]
+    return models[0] if members == 1 else builders.ensemble_of(models)
 
 
 # Deep ensembles, compared by cross-validation on train+validation with the test split unused (4 folds;
@@ -227,12 +229,16 @@ def _rings_resnet(splits, epochs, verbose):
     builders.set_trainable_blocks(model, 2)  # 2. fine-tune the top two residual blocks
     fit(model, splits["train"], splits["validation"], epochs, batch_size=16, learning_rate=1e-4,
         patience=15, verbose=verbose)  # fmt: skip
-    # The same architecture from scratch on the same split, for the model card's comparison.
+    return model
+
+
+def _rings_from_scratch(model, splits, epochs, verbose):
+    """The same architecture from scratch on the same split, for the model card's comparison."""
     scratch = builders.build_from_config(
         "resnet_transfer", {**spec(model).arguments, "backbone_source": None}
     )
     fit(scratch, splits["train"], splits["validation"], epochs, batch_size=16, patience=15, verbose=verbose)
-    return model, {"from_scratch": scratch}
+    return {"from_scratch": scratch}
 
 
 RECIPES = {
@@ -330,6 +336,7 @@ RECIPES = {
             decals_rings,
             _rings_resnet,
             epochs=60,
+            baselines=_rings_from_scratch,
             prepare=_images(**RINGS),
             description="Ring / non-ring from a DECaLS colour cutout: galaxy-resnet fine-tuned.",
             limitations=(

@@ -64,7 +64,8 @@ def train(
     epochs = epochs or recipe.epochs
     started = time.perf_counter()
     members = members or recipe.members
-    model, others = fit_members(recipe, splits, epochs, verbose, members)
+    model = fit_members(recipe, splits, epochs, verbose, members)
+    others = recipe.baselines(model, splits, epochs, verbose) if recipe.baselines else {}
     wall_time = time.perf_counter() - started
     scored = [part for part in splits if part != "train"]  # validation, test, and extras like "uncertain"
     metrics = {part: evaluate(model, splits[part]) for part in scored}
