@@ -53,8 +53,9 @@ def ensemble(member_builder: str, member_arguments: dict, members: int = 5) -> k
     views included) nested as a layer named ``member_I``; the ensemble averages
     their class probabilities (or regression outputs). Members trained from
     different random initializations make different mistakes, so the average
-    is usually more accurate and better calibrated than any one of them
-    (Lakshminarayanan et al. 2017). Train the members separately and combine
+    is often more accurate and better calibrated than one of them
+    (Lakshminarayanan et al. 2017); whether it is for a given task is worth
+    measuring (``astrozoo cv NAME --members N``). Train the members separately and combine
     them with `ensemble_of`; the ensemble saves, loads and publishes like any
     astrozoo model.
 
