@@ -62,6 +62,25 @@ def data_root(data_dir: str | os.PathLike | None = None, dataset: str | None = N
     )
 
 
+def shuffled_classes(labels: Sequence, seed: int) -> list[np.ndarray]:
+    """The indices of each class (in sorted class order), each shuffled by its own seeded generator.
+
+    The shared first step of `stratified_split` and
+    `astrozoo.training.stratified_folds`: the same labels and seed always give the same order.
+
+    Example:
+        >>> [sorted(members.tolist()) for members in shuffled_classes(["b", "a", "b"], seed=0)]
+        [[1], [0, 2]]
+    """
+    labels = np.asarray(labels)
+    shuffled = []
+    for k, value in enumerate(sorted(set(labels.tolist()))):
+        members = np.flatnonzero(labels == value)
+        np.random.default_rng([seed, k]).shuffle(members)
+        shuffled.append(members)
+    return shuffled
+
+
 def stratified_split(
     labels: Sequence, fractions: Sequence[float] = SPLIT_FRACTIONS, seed: int = SPLIT_SEED
 ) -> dict[str, np.ndarray]:
@@ -79,11 +98,8 @@ def stratified_split(
         >>> [len(parts[k]) for k in ("train", "validation", "test")]
         [12, 4, 4]
     """
-    labels = np.asarray(labels)
     parts = {"train": [], "validation": [], "test": []}
-    for k, value in enumerate(sorted(set(labels.tolist()))):
-        members = np.flatnonzero(labels == value)
-        np.random.default_rng([seed, k]).shuffle(members)
+    for members in shuffled_classes(labels, seed):
         n = len(members)
         n_test = max(round(fractions[2] * n), 1 if n >= 3 else 0)
         n_val = max(round(fractions[1] * n), 1 if n >= 3 else 0)

@@ -77,8 +77,8 @@ def _read_text_table(path: Path):
     # Column names are on the last comment line before the data.
     names = header[-1].lstrip("#").strip().split("\t" if tabs else None)
     names = [n.strip() for n in names]
-    fields = len(data[0].split("\t" if tabs else None))
-    if len(names) != fields and not tabs:
+    fields = len(data[0].split())
+    if not tabs and len(names) != fields:  # (tab-separated rows may end in empty fields)
         names = list(HEADER_ERRATA.get(tuple(names), names))
         if len(names) != fields:
             raise InputError(

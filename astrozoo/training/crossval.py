@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from astrozoo.datasets import Split
-from astrozoo.datasets.base import SPLIT_SEED
+from astrozoo.datasets.base import SPLIT_SEED, shuffled_classes
 from astrozoo.errors import ModelNotFoundError
 from astrozoo.training.recipes import RECIPES, fit_members
 from astrozoo.training.train import evaluate
@@ -34,11 +34,8 @@ def stratified_folds(labels, folds: int, seed: int = SPLIT_SEED) -> list[np.ndar
     """
     if folds < 2:
         raise ValueError(f"Cross-validation needs at least 2 folds. Received: folds={folds}")
-    labels = np.asarray(labels)
     parts = [[] for _ in range(folds)]
-    for k, value in enumerate(sorted(set(labels.tolist()))):
-        members = np.flatnonzero(labels == value)
-        np.random.default_rng([seed, k]).shuffle(members)
+    for members in shuffled_classes(labels, seed):
         for fold, chunk in enumerate(np.array_split(members, folds)):
             parts[fold].append(chunk)
     return [np.sort(np.concatenate(chunks)) for chunks in parts]
