@@ -9,7 +9,7 @@ from astrozoo.builders.cnn import cnn
 from astrozoo.builders.ensemble import ensemble, ensemble_of
 from astrozoo.builders.mlp import mlp
 from astrozoo.builders.recurrent import recurrent
-from astrozoo.builders.registry import BUILDERS, build_from_config, register_builder
+from astrozoo.builders.registry import BUILDERS, build_from_config, copy_weights, register_builder
 from astrozoo.builders.resnet import backbone_blocks, compact_resnet, resnet_transfer, set_trainable_blocks
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "build_from_config",
     "cnn",
     "compact_resnet",
+    "copy_weights",
     "ensemble",
     "ensemble_of",
     "mlp",
