@@ -54,6 +54,12 @@ TINY_CONFIGS = {
         },
         (4, 24, 24, 1),
     ),
+    "cnn-equivariant": (
+        "cnn",
+        {"class_names": ["FRI", "FRII"], "channels": 1, "image_size": [16, 16], "filters": [2, 3],
+         "dense_units": [8], "equivariant": True},
+        (4, 24, 24, 1),
+    ),
     "resnet_transfer-compact": (
         "resnet_transfer",
         {

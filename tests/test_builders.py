@@ -233,3 +233,61 @@ def test_ensemble_of_refuses_different_architectures():
         astrozoo.builders.ensemble_of([small, large])
     with pytest.raises(ValueError, match="at least 2 models"):
         astrozoo.builders.ensemble_of([small])
+
+
+@pytest.mark.parametrize("element", range(8))
+def test_dihedral_group_convolutions_are_exactly_equivariant(element):
+    from astrozoo.layers.equivariant import (
+        DihedralBatchNormalization,
+        DihedralConv2D,
+        DihedralLiftConv2D,
+        DihedralPooling,
+        dihedral_transform,
+    )
+
+    layers = [DihedralLiftConv2D(3), DihedralConv2D(4), DihedralBatchNormalization(), DihedralConv2D(2, 5)]
+    pool = DihedralPooling("max")
+
+    def features(images):
+        for layer in layers:
+            images = layer(images)
+        return np.asarray(pool(images))
+
+    x = example_input((2, 12, 12, 2))
+    x = (x - x.mean()) / x.std()  # unit scale, so float32 rounding stays below the tolerance
+    turned = dihedral_transform(x, element, axes=(1, 2)).copy()
+    expected = dihedral_transform(features(x), element, axes=(1, 2))
+    np.testing.assert_allclose(features(turned), expected, atol=1e-4)
+
+
+def test_equivariant_cnn_features_turn_with_the_image():
+    model = build_from_config(*TINY_CONFIGS["cnn-equivariant"][:2])
+    features = keras.Model(model.input, model.get_layer("orientation_pool").output)
+    x = example_input((3, 16, 16, 1))  # already image_size: no resampling in the way
+    reference = features(x).numpy()
+    for turned, expected in (
+        (np.rot90(x, k=1, axes=(1, 2)), np.rot90(reference, k=1, axes=(1, 2))),
+        (x[:, :, ::-1], reference[:, :, ::-1]),
+    ):
+        np.testing.assert_allclose(features(turned.copy()).numpy(), expected, atol=1e-4)
+
+
+def test_equivariant_cnn_refuses_strides_and_even_kernels():
+    with pytest.raises(ValueError, match="odd kernel_size"):
+        build_from_config("cnn", {**TINY_CONFIGS["cnn-equivariant"][1], "kernel_size": 4})
+
+
+def test_rotation_augmentation_turns_images_by_any_angle_about_their_centre():
+    from astrozoo.layers import RandomDihedral
+    from astrozoo.layers.equivariant import dihedral_transform
+
+    x = np.zeros((16, 21, 21, 1), "float32")
+    x[:, 10, 10:18] = 1.0  # a bar from the centre to the right edge
+    turned = np.asarray(RandomDihedral(seed=3, max_angle=45.0)(x, training=True))
+    np.testing.assert_allclose(turned[:, 10, 10, 0], 1.0, atol=1e-5)  # the centre stays put
+    group_views = [dihedral_transform(x[0], g) for g in range(8)]
+    off_grid = [not any(np.allclose(image, view, atol=1e-3) for view in group_views) for image in turned]
+    assert sum(off_grid) >= 12, "the random angle rarely moved the images off the 8 group views"
+    np.testing.assert_array_equal(RandomDihedral(max_angle=45.0)(x, training=False), x)
+    with pytest.raises(ValueError, match="between 0 and 180"):
+        RandomDihedral(max_angle=270)

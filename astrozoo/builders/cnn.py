@@ -7,7 +7,16 @@ from collections.abc import Sequence
 import keras
 
 from astrozoo.builders.registry import dense_stack, output_head, register_builder
-from astrozoo.layers import DihedralAverage, DihedralViews, ImagePreprocessing, RandomDihedral
+from astrozoo.layers import (
+    DihedralAverage,
+    DihedralBatchNormalization,
+    DihedralConv2D,
+    DihedralLiftConv2D,
+    DihedralPooling,
+    DihedralViews,
+    ImagePreprocessing,
+    RandomDihedral,
+)
 from astrozoo.spec import InputSpec
 
 
@@ -39,10 +48,12 @@ def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, au
     )(inputs)
     if augment == "dihedral":
         x = RandomDihedral(name="augmentation")(x)
+    elif augment == "rotation":
+        x = RandomDihedral(max_angle=45.0, name="augmentation")(x)
     elif augment in (None, "none"):
         x = keras.layers.Identity(name="augmentation")(x)
     else:
-        raise ValueError(f"augment must be 'dihedral' or None. Received: augment={augment!r}")
+        raise ValueError(f"augment must be 'dihedral', 'rotation' or None. Received: augment={augment!r}")
     return DihedralViews(name="tta_views")(x) if tta else x
 
 
@@ -73,6 +84,7 @@ def cnn(
     scale: float = 255.0,
     augment: str | None = "dihedral",
     tta: bool = False,
+    equivariant: bool = False,
     input_info: dict | None = None,
 ) -> keras.Model:
     """Builds a plain CNN: conv blocks, then a fully connected head with dropout.
@@ -99,9 +111,15 @@ def cnn(
         stretch: ``None``, ``"asinh"`` or ``"log"`` (see `ImagePreprocessing`).
         normalize: normalization mode (see `ImagePreprocessing`).
         scale: divisor for ``normalize="unit"``.
-        augment: ``"dihedral"`` or None.
+        augment: ``"dihedral"`` (random flips and quarter turns), ``"rotation"``
+            (those plus a random turn within 45 degrees, so any angle) or None.
         tta: at inference, average the predictions over the 8 flips and
             rotations of each image (test-time augmentation inside the model).
+        equivariant: use D4 group convolutions (`astrozoo.layers.DihedralConv2D`):
+            each of ``filters`` is applied in all 8 orientations (8 times the
+            feature maps and compute, the same number of weights), and the
+            orientations are max-pooled before the head. Needs ``strides=1``
+            and an odd ``kernel_size``.
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``.
 
     Returns:
@@ -118,20 +136,32 @@ def cnn(
         inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta,
         noise_floor_sigma=noise_floor_sigma,
     )  # fmt: skip
+    if equivariant and (int(strides) != 1 or int(kernel_size) % 2 == 0):
+        raise ValueError(
+            "An equivariant CNN needs strides=1 and an odd kernel_size. "
+            f"Received: strides={strides}, kernel_size={kernel_size}."
+        )
     for i, width in enumerate(filters):
-        x = keras.layers.Conv2D(
-            int(width),
-            int(kernel_size),
-            strides=int(strides),
-            padding="same",
-            use_bias=not batch_norm,
-            name=f"conv_{i}",
-        )(x)
+        if equivariant:
+            conv = DihedralLiftConv2D if i == 0 else DihedralConv2D
+            x = conv(int(width), int(kernel_size), use_bias=not batch_norm, name=f"conv_{i}")(x)
+        else:
+            x = keras.layers.Conv2D(
+                int(width),
+                int(kernel_size),
+                strides=int(strides),
+                padding="same",
+                use_bias=not batch_norm,
+                name=f"conv_{i}",
+            )(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"conv_{i}_bn")(x)
+            norm = DihedralBatchNormalization if equivariant else keras.layers.BatchNormalization
+            x = norm(name=f"conv_{i}_bn")(x)
         x = keras.layers.Activation("relu", name=f"conv_{i}_relu")(x)
         if pool_size:
             x = keras.layers.MaxPooling2D(int(pool_size), name=f"conv_{i}_pool")(x)
+    if equivariant:
+        x = DihedralPooling("max", name="orientation_pool")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     x = keras.layers.Dropout(float(dropout), name="flatten_dropout")(x) if dropout else x
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="fc")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -16,6 +17,10 @@ class RandomDihedral(keras.layers.Layer):
 
     Args:
         seed: seed of the layer's random generator.
+        max_angle: if above 0, each image is also turned by an angle drawn
+            uniformly in [-max_angle, max_angle] degrees (bilinear interpolation,
+            edges reflected), so that with ``max_angle=45`` every orientation is
+            seen, not only the 8 of the group.
 
     Example:
         >>> import numpy as np
@@ -24,9 +29,12 @@ class RandomDihedral(keras.layers.Layer):
         True
     """
 
-    def __init__(self, seed=None, **kwargs):
+    def __init__(self, seed=None, max_angle=0.0, **kwargs):
         super().__init__(**kwargs)
+        if not 0.0 <= float(max_angle) <= 180.0:
+            raise ValueError(f"max_angle must be between 0 and 180 degrees. Received: max_angle={max_angle}")
         self.seed = seed
+        self.max_angle = float(max_angle)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=False):
@@ -37,13 +45,29 @@ class RandomDihedral(keras.layers.Layer):
         transpose, flip_lr, flip_ud = (draws[i] < 0.5 for i in range(3))
         x = ops.where(transpose, ops.transpose(images, (0, 2, 1, 3)), images)
         x = ops.where(flip_lr, ops.flip(x, axis=2), x)
-        return ops.where(flip_ud, ops.flip(x, axis=1), x)
+        x = ops.where(flip_ud, ops.flip(x, axis=1), x)
+        return self._turn(x) if self.max_angle else x
+
+    def _turn(self, images):
+        """Rotates each image about its centre by a random angle within ``max_angle`` degrees."""
+        shape = ops.shape(images)
+        angle = keras.random.uniform(
+            (shape[0],), -self.max_angle, self.max_angle, seed=self.seed_generator
+        ) * (np.pi / 180.0)
+        cos, sin = ops.cos(angle), ops.sin(angle)
+        cy = (ops.cast(shape[1], angle.dtype) - 1.0) / 2.0
+        cx = (ops.cast(shape[2], angle.dtype) - 1.0) / 2.0
+        zeros = ops.zeros_like(angle)
+        transform = ops.stack(  # maps each output pixel (x, y) to where it is read in the input
+            [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, zeros, zeros], axis=1
+        )
+        return ops.image.affine_transform(images, transform, interpolation="bilinear", fill_mode="reflect")
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
+        return {**super().get_config(), "seed": self.seed, "max_angle": self.max_angle}
 
 
 @keras.saving.register_keras_serializable(package="astrozoo")
