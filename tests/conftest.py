@@ -56,8 +56,14 @@ TINY_CONFIGS = {
     ),
     "cnn-equivariant": (
         "cnn",
-        {"class_names": ["FRI", "FRII"], "channels": 1, "image_size": [16, 16], "filters": [2, 3],
-         "dense_units": [8], "equivariant": True},
+        {
+            "class_names": ["FRI", "FRII"],
+            "channels": 1,
+            "image_size": [16, 16],
+            "filters": [2, 3],
+            "dense_units": [8],
+            "equivariant": True,
+        },
         (4, 24, 24, 1),
     ),
     "resnet_transfer-compact": (

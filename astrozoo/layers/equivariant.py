@@ -114,15 +114,18 @@ class DihedralLiftConv2D(_DihedralConvBase):
         >>> x = np.random.default_rng(0).normal(size=(1, 8, 8, 1)).astype("float32")
         >>> y = np.asarray(layer(x))
         >>> y_turned = np.asarray(layer(np.rot90(x, 1, axes=(1, 2)).copy()))
-        >>> pooled = y.reshape(1, 8, 8, 2, 8).max(-1)
-        >>> bool(np.allclose(y_turned.reshape(1, 8, 8, 2, 8).max(-1), np.rot90(pooled, 1, axes=(1, 2)), atol=1e-5))
+        >>> pooled = y.reshape(1, 8, 8, 2, 8).max(-1)  # max over each filter's 8 orientations
+        >>> pooled_turned = y_turned.reshape(1, 8, 8, 2, 8).max(-1)
+        >>> bool(np.allclose(pooled_turned, np.rot90(pooled, 1, axes=(1, 2)), atol=1e-5))
         True
     """
 
     def build(self, input_shape):
         k = self.kernel_size
         self.kernel = self.add_weight(
-            name="kernel", shape=(k, k, int(input_shape[-1]), self.filters), initializer=self.kernel_initializer
+            name="kernel",
+            shape=(k, k, int(input_shape[-1]), self.filters),
+            initializer=self.kernel_initializer,
         )
         self._add_bias()
 
@@ -194,8 +197,9 @@ class DihedralBatchNormalization(keras.layers.Layer):
 
     Example:
         >>> import numpy as np
-        >>> DihedralBatchNormalization()(np.ones((2, 4, 4, 16), "float32")).shape
-        (2, 4, 4, 16)
+        >>> layer = DihedralBatchNormalization()
+        >>> tuple(layer(np.ones((2, 4, 4, 16), "float32")).shape), tuple(layer.normalization.gamma.shape)
+        ((2, 4, 4, 16), (2,))
     """
 
     def __init__(self, momentum=0.99, epsilon=1e-3, **kwargs):
