@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         "--output", help="model folder to write (default: the package's weights, manifest updated)"
     )
     train.add_argument("--members", type=_positive_int, help="models to average (default: the recipe's)")
+    train.add_argument(*SET_FLAG, **SET_OPTIONS)
     train.set_defaults(run=_train)
 
     cv = commands.add_parser("cv", help="cross-validate a zoo recipe on train+validation (test unread)")
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--epochs", type=_positive_int, help="maximum epochs (default: the recipe's)")
     cv.add_argument("--seed", type=int, default=0, help="seed of initialization and shuffling (default 0)")
     cv.add_argument("--members", type=_positive_int, help="models to average (default: the recipe's)")
+    cv.add_argument(*SET_FLAG, **SET_OPTIONS)
     cv.add_argument("-o", "--output", help="also write every fold's metrics to this JSON file")
     cv.set_defaults(run=_cv)
 
@@ -114,6 +116,28 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _builder_override(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` with VALUE read as JSON (``8``, ``true``, ``[8, 16]``) or else as a string."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. augment=rotation), got {text!r}")
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+
+SET_FLAG = ("--set",)
+SET_OPTIONS = {
+    "dest": "overrides",
+    "action": "append",
+    "type": _builder_override,
+    "metavar": "KEY=VALUE",
+    "help": "replace one of the recipe's builder arguments, e.g. --set augment=rotation "
+    "--set 'filters=[16, 32]' (repeatable; train then needs --output)",
+}
 
 
 def _predict(args) -> int:
@@ -183,7 +207,7 @@ def _train(args) -> int:
 
     folder = train(
         args.model, data_dir=args.data, epochs=args.epochs, seed=args.seed, output=args.output,
-        members=args.members,
+        members=args.members, overrides=dict(args.overrides or ()),
     )  # fmt: skip
     metrics = json.loads((folder / "metadata.json").read_text())["spec"]["metrics"]["test"]
     headline = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
@@ -197,12 +221,13 @@ def _cv(args) -> int:
 
     result = cross_validate(
         args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed,
-        members=args.members,
+        members=args.members, overrides=dict(args.overrides or ()),
     )  # fmt: skip
     for fold, score in enumerate(result["scores"]):
         print(f"fold {fold}: {result['headline']} {score:.4f} (n={result['per_fold'][fold]['n']})")
     summary = f"{result['headline']} {result['mean']:.4f} +- {result['std']:.4f} over {args.folds} folds"
     summary += f", {result['members']} member(s) per fold"
+    summary += "".join(f", {key}={json.dumps(value)}" for key, value in result["overrides"].items())
     print(f"{args.model}: {summary}")
     if args.output:
         atomic_write_text(args.output, json.dumps(result, indent=2) + "\n")

@@ -115,7 +115,7 @@ def _tiny_recipe(calls):
     from astrozoo.training import fit
     from astrozoo.training.recipes import Recipe
 
-    def build_and_fit(splits, epochs, verbose):
+    def build_and_fit(splits, epochs, verbose, overrides=None):
         calls["model"] += 1
         model = astrozoo.builders.mlp(sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES, hidden_units=[8],
                                       adapt_data=splits["train"].x)  # fmt: skip
@@ -143,3 +143,21 @@ def test_baselines_are_trained_once_by_train_and_never_by_cv(data_dir, tmp_path,
     calls.update(model=0, baseline=0)
     result = cross_validate("tiny-sdss", folds=2, data_dir=data_dir)
     assert calls == {"model": 2, "baseline": 0} and result["members"] == 1
+
+
+def test_set_trains_and_cross_validates_a_variant_of_a_recipe(data_dir, tmp_path, capsys):
+    variant = ["--data", str(data_dir), "--epochs", "1", "--set", "hidden_units=[4]", "--set", "dropout=0"]
+    assert main(["train", "sdss-mlp", *variant, "--output", str(tmp_path / "variant")]) == 0
+    spec = astrozoo.spec(astrozoo.load(tmp_path / "variant"))
+    assert spec.arguments["hidden_units"] == [4] and spec.arguments["dropout"] == 0
+    assert spec.arguments["colours"] == [["u", "g"], ["g", "r"], ["r", "i"], ["i", "z"]]  # the recipe's
+    assert "--set 'hidden_units=[4]' --set 'dropout=0'" in spec.training["command"]
+
+    capsys.readouterr()
+    assert main(["cv", "sdss-mlp", *variant, "--folds", "2"]) == 0
+    assert "hidden_units=[4], dropout=0" in capsys.readouterr().out
+
+    assert main(["train", "sdss-mlp", *variant]) == 1  # would replace the zoo's own weights
+    assert "give it an output folder" in capsys.readouterr().err
+    assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--set", "widht=4"]) == 1
+    assert "no argument 'widht'" in capsys.readouterr().err

@@ -49,6 +49,7 @@ def cross_validate(
     seed: int = 0,
     verbose: int = 0,
     members: int | None = None,
+    overrides: dict | None = None,
 ) -> dict:
     """Cross-validates a zoo recipe on its training and validation data; never reads the test split.
 
@@ -68,6 +69,8 @@ def cross_validate(
         verbose: Keras fit verbosity.
         members: models per fold, averaged (default: the recipe's); compare
             ``members=1`` with the default to see what an ensemble adds.
+        overrides: builder arguments replacing the recipe's, to score a variant
+            on the same folds (e.g. ``{"augment": "rotation"}``).
 
     Returns:
         ``{"model", "folds", "headline", "scores", "mean", "std", "per_fold"}``:
@@ -85,7 +88,7 @@ def cross_validate(
     recipe = RECIPES[name]
     splits = recipe.dataset.load_splits(data_dir)
     pooled = {"pooled": _concatenate(splits["train"], splits["validation"])}
-    pooled = (recipe.prepare(pooled) if recipe.prepare is not None else pooled)["pooled"]
+    pooled = (recipe.prepare(pooled, overrides) if recipe.prepare is not None else pooled)["pooled"]
     strata = _strata(pooled.y)
     per_fold = []
     for fold, held in enumerate(stratified_folds(strata, folds, seed=SPLIT_SEED)):
@@ -94,13 +97,14 @@ def cross_validate(
         train = np.setdiff1d(rest, inner)
         keras.utils.set_random_seed(seed + fold)
         fold_splits = {"train": _take(pooled, train), "validation": _take(pooled, inner)}
-        model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members)
+        model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members, overrides)
         per_fold.append(evaluate(model, _take(pooled, held)))
     scores = [metrics[recipe.headline] for metrics in per_fold]
     return {
         "model": name,
         "folds": folds,
         "members": members or recipe.members,
+        "overrides": dict(overrides or {}),
         "headline": recipe.headline,
         "scores": scores,
         "mean": float(np.mean(scores)),

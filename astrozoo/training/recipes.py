@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 from collections.abc import Callable
 
 import keras
@@ -21,6 +22,7 @@ from astrozoo.datasets import (
     rrlyrae_s82,
     sdss_dr14,
 )
+from astrozoo.errors import ConfigError
 from astrozoo.io import lightcurve_to_sequence, read_lightcurve
 from astrozoo.io.lightcurves import find_period
 from astrozoo.spec import spec
@@ -34,14 +36,16 @@ class Recipe:
     Attributes:
         name: the zoo name.
         dataset: the `astrozoo.datasets` module it is trained on.
-        build_and_fit: ``(splits, epochs, verbose) -> model``; uses the train and
-            validation splits only.
+        build_and_fit: ``(splits, epochs, verbose, overrides) -> model``; uses the
+            train and validation splits only. ``overrides`` replace the recipe's
+            builder arguments (see `build_with`).
         epochs: default maximum number of epochs (early stopping usually ends sooner).
         description: one line for the model card and `astrozoo list`.
         limitations: known limitations for the model card.
         headline: the test metric `astrozoo list` shows.
-        prepare: turns the dataset's splits (e.g. file paths) into model inputs,
-            exactly as `astrozoo predict` would read those files.
+        prepare: ``(splits, overrides) -> splits``: turns the dataset's splits (e.g.
+            file paths) into model inputs, exactly as `astrozoo predict` would read
+            those files.
         members: how many models `build_and_fit` trains one after another; more
             than one are averaged into a deep ensemble (`astrozoo.builders.ensemble_of`).
         baselines: optional ``(model, splits, epochs, verbose) -> {label: model}``
@@ -52,18 +56,53 @@ class Recipe:
 
     name: str
     dataset: object
-    build_and_fit: Callable[[dict[str, Split], int, int], keras.Model]
+    build_and_fit: Callable[[dict[str, Split], int, int, dict | None], keras.Model]
     epochs: int
     description: str
     limitations: tuple[str, ...] = ()
     headline: str = "accuracy"
-    prepare: Callable[[dict[str, Split]], dict[str, Split]] | None = None
+    prepare: Callable[[dict[str, Split], dict | None], dict[str, Split]] | None = None
     members: int = 1
     baselines: Callable[[keras.Model, dict[str, Split], int, int], dict[str, keras.Model]] | None = None
 
 
+def build_with(builder: Callable[..., keras.Model], arguments: dict, overrides: dict | None) -> keras.Model:
+    """Calls ``builder`` with a recipe's ``arguments``, replaced by ``overrides`` where given.
+
+    This is how `astrozoo train NAME --set KEY=VALUE` and `astrozoo cv NAME --set
+    KEY=VALUE` try a variant of a recipe (another width, augmentation, crop...)
+    without editing it; training settings (batch size, patience) stay the recipe's.
+
+    Raises:
+        ConfigError: an override names an argument the builder does not have.
+
+    Example:
+        >>> from astrozoo import builders
+        >>> model = build_with(builders.mlp, {"features": ["u", "g"], "class_names": ["a", "b"]},
+        ...                    {"hidden_units": [8]})
+        >>> build_with(builders.mlp, {"features": ["u"]}, {"widht": 8})
+        Traceback (most recent call last):
+        ...
+        astrozoo.errors.ConfigError: Builder 'mlp' has no argument 'widht' (from --set). Its arguments: ...
+    """
+    overrides = overrides or {}
+    accepted = inspect.signature(builder).parameters
+    for key in overrides:
+        if key not in accepted:
+            raise ConfigError(
+                f"Builder {builder.__name__!r} has no argument {key!r} (from --set). "
+                f"Its arguments: {', '.join(accepted)}."
+            )
+    return builder(**{**arguments, **overrides})
+
+
 def fit_members(
-    recipe: Recipe, splits: dict[str, Split], epochs: int, verbose: int, members: int | None = None
+    recipe: Recipe,
+    splits: dict[str, Split],
+    epochs: int,
+    verbose: int,
+    members: int | None = None,
+    overrides: dict | None = None,
 ):
     """Runs a recipe's ``build_and_fit`` ``members`` times (default: the recipe's ``members``).
 
@@ -75,7 +114,7 @@ def fit_members(
         The model, or the ensemble of the members.
     """
     members = members or recipe.members
-    models = [recipe.build_and_fit(splits, epochs, verbose) for _ in range(members)]
+    models = [recipe.build_and_fit(splits, epochs, verbose, overrides) for _ in range(members)]
     return models[0] if members == 1 else builders.ensemble_of(models)
 
 
@@ -87,39 +126,40 @@ def fit_members(
 # members gained 0.004 in a 3-fold CV (2 of 3 folds) and 5 matched one CNN's validation accuracy.
 
 
-def _sdss_mlp(splits, epochs, verbose):
+def _sdss_mlp(splits, epochs, verbose, overrides=None):
     # About 0.97 looks like what ugriz alone allow here: gradient-boosted trees (scikit-learn, 5 folds,
-    # magnitudes and colours) scored 0.969 on the same rows. Width chosen by 4-fold cross-validation on train+validation (test unused): 256-256-128 scored
-    # 0.9694 against 0.9660 for 128-128-64, better on every fold; 6 other variants 0.9667-0.9697.
-    model = builders.mlp(
-        sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES,
+    # magnitudes and colours) scored 0.969 on the same rows. Width chosen by 4-fold cross-validation on
+    # train+validation (test unused): 256-256-128 scored 0.9694 against 0.9660 for 128-128-64, better
+    # on every fold; 6 other variants 0.9667-0.9697.
+    model = build_with(builders.mlp, dict(
+        features=sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES,
         colours=[("u", "g"), ("g", "r"), ("r", "i"), ("i", "z")],
         hidden_units=(256, 256, 128), dropout=0.1, noise_stddev=0.02,
         input_info={"units": "mag"}, adapt_data=splits["train"].x,
-    )  # fmt: skip
+    ), overrides)  # fmt: skip
     fit(model, splits["train"], splits["validation"], epochs, batch_size=64, patience=25, verbose=verbose)
     return model
 
 
-def _photoz_mlp(splits, epochs, verbose):
+def _photoz_mlp(splits, epochs, verbose, overrides=None):
     # Chosen on validation NMAD among 8 settings: Huber delta 0.01 on a wide net gave 0.0121.
-    model = builders.mlp(
-        photoz_mgs.FEATURES, task="regression", target_names=["redshift"],
+    model = build_with(builders.mlp, dict(
+        features=photoz_mgs.FEATURES, task="regression", target_names=["redshift"],
         colours=[("u", "g"), ("g", "r"), ("r", "i"), ("i", "z")],
         hidden_units=(512, 512, 256), dropout=0.0, batch_norm=False, noise_stddev=0.0,
         input_info={"units": "mag"}, adapt_data=splits["train"].x,
-    )  # fmt: skip
+    ), overrides)  # fmt: skip
     fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=40,
         loss=keras.losses.Huber(delta=0.01), verbose=verbose)  # fmt: skip
     return model
 
 
-def _ogle_mlp(splits, epochs, verbose):
-    model = builders.mlp(
-        ogle3.FEATURES, class_names=ogle3.CLASSES, colours=[("V", "I")], log_features=["P_1", "A_1"],
+def _ogle_mlp(splits, epochs, verbose, overrides=None):
+    model = build_with(builders.mlp, dict(
+        features=ogle3.FEATURES, class_names=ogle3.CLASSES, colours=[("V", "I")], log_features=["P_1", "A_1"],
         missing_value=ogle3.MISSING, hidden_units=(128, 128, 64), dropout=0.1, noise_stddev=0.02,
         input_info={"units": "mag, days"}, adapt_data=splits["train"].x,
-    )  # fmt: skip
+    ), overrides)  # fmt: skip
     weights = balanced_class_weights(splits["train"].y, len(ogle3.CLASSES), power=0.5)
     fit(model, splits["train"], splits["validation"], epochs, batch_size=512, patience=8,
         class_weight=weights, verbose=verbose)  # fmt: skip
@@ -127,11 +167,17 @@ def _ogle_mlp(splits, epochs, verbose):
 
 
 def _images(image_size, channels, crop_fraction=1.0):
-    """A ``prepare`` step: read whole image files, leaving the crop to the model (see `load_images`)."""
+    """A ``prepare`` step: read whole image files, leaving the crop to the model (see `load_images`).
 
-    def prepare(splits):
+    Overridden ``image_size`` or ``crop_fraction`` change how far the files are shrunk.
+    """
+
+    def prepare(splits, overrides=None):
+        overrides = overrides or {}
+        size = overrides.get("image_size", image_size)
+        crop = overrides.get("crop_fraction", crop_fraction)
         return {
-            name: Split(load_images(split.x, image_size, crop_fraction, channels), split.y, split.ids)
+            name: Split(load_images(split.x, size, crop, channels), split.y, split.ids)
             for name, split in splits.items()
         }
 
@@ -145,13 +191,15 @@ RADIO = {"image_size": (64, 64), "channels": 1, "crop_fraction": 1.0}
 # this recipe 0.913 (seed 0) and 0.909 (seed 1); with augment="rotation" 0.922 and 0.913 (better on
 # 4 of 6 folds, mean gain 0.006 against a fold-to-fold scatter of 0.02: not adopted); D4 group
 # convolutions (equivariant=True) with 8 or 4 filters per orientation per 32 here, 0.906 and 0.907.
-def _radio_cnn(splits, epochs, verbose):
-    model = builders.cnn(
-        mirabest.CLASSES, channels=1, image_size=RADIO["image_size"], filters=(32, 64, 128, 128),
+# Reproduce: astrozoo cv radio-cnn --folds 3 [--seed 1] [--set augment=rotation]
+#            [--set equivariant=true --set 'filters=[8, 16, 32, 32]']
+def _radio_cnn(splits, epochs, verbose, overrides=None):
+    model = build_with(builders.cnn, dict(
+        class_names=mirabest.CLASSES, channels=1, image_size=RADIO["image_size"], filters=(32, 64, 128, 128),
         kernel_size=3, batch_norm=True, dense_units=(128,), dropout=0.4, noise_floor_sigma=None,
         normalize="per_image", augment="dihedral", tta=True,
         input_info={"bands": ["FIRST 1.4 GHz"], "units": "Jy/beam", "pixel_scale_arcsec": 1.8},
-    )  # fmt: skip
+    ), overrides)  # fmt: skip
     fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=30, verbose=verbose)
     return model
 
@@ -171,7 +219,7 @@ def _folded_sequence(path: str) -> np.ndarray:
     return lightcurve_to_sequence(ts, rrlyrae_s82.BANDS, period=period)
 
 
-def _folded_lightcurves(splits):
+def _folded_lightcurves(splits, overrides=None):
     """A ``prepare`` step: fold each light curve at its Lomb-Scargle period, as predict does; pad."""
     sequences = {name: [_folded_sequence(p) for p in split.x] for name, split in splits.items()}
     longest = max(len(s) for group in sequences.values() for s in group)
@@ -185,12 +233,12 @@ def _folded_lightcurves(splits):
 
 
 def _rrlyrae(cell):
-    def build_and_fit(splits, epochs, verbose):
-        model = builders.recurrent(
-            rrlyrae_s82.CLASSES, bands=rrlyrae_s82.BANDS, cell=cell, units=(64, 64), bidirectional=True,
-            dropout=0.1, dense_units=(32,), noise_stddev=0.02, period_search=RR_LYRAE_PERIODS,
-            append_scatter=True, input_info={"units": "mag"},
-        )  # fmt: skip
+    def build_and_fit(splits, epochs, verbose, overrides=None):
+        model = build_with(builders.recurrent, dict(
+            class_names=rrlyrae_s82.CLASSES, bands=rrlyrae_s82.BANDS, cell=cell, units=(64, 64),
+            bidirectional=True, dropout=0.1, dense_units=(32,), noise_stddev=0.02,
+            period_search=RR_LYRAE_PERIODS, append_scatter=True, input_info={"units": "mag"},
+        ), overrides)  # fmt: skip
         weights = balanced_class_weights(splits["train"].y, 2)
         fit(model, splits["train"], splits["validation"], epochs, batch_size=16, patience=20,
             class_weight=weights, verbose=verbose)  # fmt: skip
@@ -203,13 +251,13 @@ GALAXY = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 
 
 # augment="rotation" (any angle) gave the same validation accuracy, 0.842, so it stays dihedral.
-def _galaxy_resnet(splits, epochs, verbose):
-    model = builders.resnet_transfer(
-        gz2_spirals.CLASSES, backbone="compact", image_size=GALAXY["image_size"],
+def _galaxy_resnet(splits, epochs, verbose, overrides=None):
+    model = build_with(builders.resnet_transfer, dict(
+        class_names=gz2_spirals.CLASSES, backbone="compact", image_size=GALAXY["image_size"],
         crop_fraction=GALAXY["crop_fraction"], compact_widths=(32, 64, 128), compact_blocks=(2, 2, 2),
         dropout=0.3, normalize="per_image", augment="dihedral", tta=True,
         input_info={"bands": ["g", "r", "i"], "units": "JPEG 0-255"},
-    )  # fmt: skip
+    ), overrides)  # fmt: skip
     fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=30, verbose=verbose)
     return model
 
@@ -218,17 +266,12 @@ def _galaxy_resnet(splits, epochs, verbose):
 RINGS = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 
 
-def _rings_model(backbone: str, backbone_weights):
-    return builders.resnet_transfer(
-        decals_rings.CLASSES, backbone=backbone, backbone_weights=backbone_weights,
+def _rings_resnet(splits, epochs, verbose, overrides=None):
+    model = build_with(builders.resnet_transfer, dict(
+        class_names=decals_rings.CLASSES, backbone="galaxy-resnet", backbone_weights="pretrained",
         crop_fraction=RINGS["crop_fraction"], dropout=0.3, augment="dihedral", tta=True,
         input_info={"bands": ["g", "r", "z"], "units": "JPEG 0-255"},
-        **({"image_size": RINGS["image_size"], "normalize": "per_image"} if backbone == "compact" else {}),
-    )  # fmt: skip
-
-
-def _rings_resnet(splits, epochs, verbose):
-    model = _rings_model("galaxy-resnet", "pretrained")
+    ), overrides)  # fmt: skip
     builders.set_trainable_blocks(model, 0)  # 1. train the new head on a frozen backbone
     fit(model, splits["train"], splits["validation"], max(epochs // 3, 1), batch_size=16, patience=10,
         verbose=verbose)  # fmt: skip

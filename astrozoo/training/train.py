@@ -12,7 +12,7 @@ import numpy as np
 
 from astrozoo import manifest
 from astrozoo.datasets.base import SPLIT_SEED
-from astrozoo.errors import ModelNotFoundError
+from astrozoo.errors import ConfigError, ModelNotFoundError
 from astrozoo.integrity import atomic_write_text, file_record
 from astrozoo.loading import save
 from astrozoo.spec import spec
@@ -29,6 +29,7 @@ def train(
     update_manifest: bool | None = None,
     verbose: int = 2,
     members: int | None = None,
+    overrides: dict | None = None,
 ) -> Path:
     """Trains a zoo model from scratch on its dataset and writes its model folder.
 
@@ -47,6 +48,8 @@ def train(
         verbose: Keras fit verbosity.
         members: models to train and average (default: the recipe's; see
             `astrozoo.training.recipes.fit_members`).
+        overrides: builder arguments replacing the recipe's (a variant, e.g.
+            ``{"augment": "rotation"}``); needs an ``output`` (`ConfigError` without).
 
     Returns:
         The model folder.
@@ -54,17 +57,22 @@ def train(
     if name not in RECIPES:
         raise ModelNotFoundError.for_name(name, RECIPES)
     recipe = RECIPES[name]
+    if overrides and output is None:
+        raise ConfigError(
+            f"A variant of the {name} recipe (overrides {overrides}) is not the zoo model: give it an "
+            f"output folder, so that the package's weights/{name} and its manifest entry stay as they are."
+        )
     output = Path(output) if output else manifest.WEIGHTS_DIR / name
     if update_manifest is None:
         update_manifest = output.resolve() == (manifest.WEIGHTS_DIR / name).resolve()
     keras.utils.set_random_seed(seed)
     splits = recipe.dataset.load_splits(data_dir)
     if recipe.prepare is not None:
-        splits = recipe.prepare(splits)
+        splits = recipe.prepare(splits, overrides)
     epochs = epochs or recipe.epochs
     started = time.perf_counter()
     members = members or recipe.members
-    model = fit_members(recipe, splits, epochs, verbose, members)
+    model = fit_members(recipe, splits, epochs, verbose, members, overrides)
     others = recipe.baselines(model, splits, epochs, verbose) if recipe.baselines else {}
     wall_time = time.perf_counter() - started
     scored = [part for part in splits if part != "train"]  # validation, test, and extras like "uncertain"
@@ -76,6 +84,7 @@ def train(
         f"astrozoo train {name} --data $ASTROZOO_DATA --seed {seed}"
         + (f" --epochs {epochs}" if epochs != recipe.epochs else "")
         + (f" --members {members}" if members != recipe.members else "")
+        + "".join(f" --set '{key}={json.dumps(value)}'" for key, value in (overrides or {}).items())
     )
     training = {
         "data": recipe.dataset.NAME,
