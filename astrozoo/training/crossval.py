@@ -73,9 +73,9 @@ def cross_validate(
             on the same folds (e.g. ``{"augment": "rotation"}``).
 
     Returns:
-        ``{"model", "folds", "headline", "scores", "mean", "std", "per_fold"}``:
-        the headline metric of each fold, their mean and standard deviation, and
-        each fold's full metrics.
+        ``{"model", "folds", "members", "overrides", "headline", "scores", "mean",
+        "std", "per_fold"}``: the settings, the headline metric of each fold,
+        their mean and standard deviation, and each fold's full metrics.
 
     Example (needs the data; about 4 minutes on 2 cores):
         >>> from astrozoo.training import cross_validate

@@ -57,14 +57,15 @@ def train(
     if name not in RECIPES:
         raise ModelNotFoundError.for_name(name, RECIPES)
     recipe = RECIPES[name]
-    if overrides and output is None:
+    output = Path(output) if output else manifest.WEIGHTS_DIR / name
+    zoo_folder = output.resolve() == (manifest.WEIGHTS_DIR / name).resolve()
+    if update_manifest is None:
+        update_manifest = zoo_folder
+    if overrides and (zoo_folder or update_manifest):
         raise ConfigError(
             f"A variant of the {name} recipe (overrides {overrides}) is not the zoo model: give it an "
             f"output folder, so that the package's weights/{name} and its manifest entry stay as they are."
         )
-    output = Path(output) if output else manifest.WEIGHTS_DIR / name
-    if update_manifest is None:
-        update_manifest = output.resolve() == (manifest.WEIGHTS_DIR / name).resolve()
     keras.utils.set_random_seed(seed)
     splits = recipe.dataset.load_splits(data_dir)
     if recipe.prepare is not None:
