@@ -23,7 +23,7 @@ import keras
 
 from astrozoo import hub, manifest
 from astrozoo.builders import build_from_config
-from astrozoo.builders.registry import copy_weights
+from astrozoo.builders.registry import complete_arguments, copy_weights
 from astrozoo.card import model_card
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
 from astrozoo.integrity import check_relative_name, file_record, verify_file
@@ -210,7 +210,8 @@ def _load_zoo(name: str, entry: dict) -> keras.Model:
     described = manifest.entry_spec(name, entry)
     fields = {k: getattr(described, k) for k in DESCRIPTIVE_FIELDS}
     model = load_folder(folder, records=records, **fields)
-    if (spec(model).builder, spec(model).arguments) != (described.builder, described.arguments):
+    expected = complete_arguments(described.builder, described.arguments)  # builders may gain arguments
+    if (spec(model).builder, spec(model).arguments) != (described.builder, expected):
         raise ConfigError(f"Zoo model {name!r}: config.json disagrees with the manifest's builder arguments.")
     return model
 

@@ -13,6 +13,7 @@ from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec
 
 BUILDERS: dict[str, Callable[..., keras.Model]] = {}
 INPUT_SPECS: dict[str, Callable[[dict], InputSpec]] = {}
+TRANSIENT: dict[str, tuple[str, ...]] = {}
 
 
 def register_builder(
@@ -67,9 +68,33 @@ def register_builder(
 
         BUILDERS[name] = build
         INPUT_SPECS[name] = input_spec
+        TRANSIENT[name] = tuple(transient)
         return build
 
     return decorate
+
+
+def complete_arguments(builder: str, arguments: dict) -> dict:
+    """Recorded ``arguments`` completed with the defaults of the builder's current signature.
+
+    A model saved before an argument was added to its builder does not record
+    it; the default is what rebuilds that model, so completed arguments are
+    what to compare with a freshly built model's spec.
+
+    Example:
+        >>> args = complete_arguments("cnn", {"class_names": ["FRI", "FRII"]})
+        >>> args["class_names"], args["equivariant"], "input_info" in args
+        (['FRI', 'FRII'], False, True)
+    """
+    if builder not in BUILDERS:
+        return dict(arguments)  # nothing to complete; the comparison will tell
+    parameters = inspect.signature(BUILDERS[builder]).parameters
+    missing = {
+        key: parameter.default
+        for key, parameter in parameters.items()
+        if key not in arguments and key not in TRANSIENT[builder] and parameter.default is not parameter.empty
+    }
+    return {**arguments, **_jsonable(missing)}
 
 
 def build_from_config(builder: str, arguments: dict) -> keras.Model:
