@@ -170,25 +170,27 @@ def test_saved_weights_hold_no_optimizer_state(tmp_path):
     np.testing.assert_array_equal(astrozoo.load(folder).predict(x, verbose=0), model.predict(x, verbose=0))
 
 
-def test_zoo_entries_recorded_before_a_builder_gained_an_argument_still_load(tmp_path, monkeypatch):
+@pytest.mark.parametrize("variant", ["cnn", "ensemble-of-cnn"])
+def test_zoo_entries_recorded_before_a_builder_gained_an_argument_still_load(variant, tmp_path, monkeypatch):
     from astrozoo import manifest
     from astrozoo.training.train import record_in_manifest
 
-    model = build_from_config(*TINY_CONFIGS["cnn"][:2])
+    model = build_from_config(*TINY_CONFIGS[variant][:2])
     folder = astrozoo.save(model, tmp_path / "weights" / "old-cnn", name="old-cnn")
     manifest_path = tmp_path / "weights_manifest.json"
     manifest_path.write_text(json.dumps({"format_version": 1, "models": {}}))
     record_in_manifest("old-cnn", folder, manifest_path)
     data = json.loads(manifest_path.read_text())
-    del data["models"]["old-cnn"]["arguments"]["equivariant"]  # as recorded before cnn() had it
+    recorded = data["models"]["old-cnn"]["arguments"]
+    del recorded.get("member_arguments", recorded)["equivariant"]  # as recorded before cnn() had it
     manifest_path.write_text(json.dumps(data))
     monkeypatch.setattr(manifest, "WEIGHTS_DIR", tmp_path / "weights")
     monkeypatch.setattr(manifest, "MANIFEST_PATH", manifest_path)
 
-    x = example_input(TINY_CONFIGS["cnn"][2])
+    x = example_input(TINY_CONFIGS[variant][2])
     np.testing.assert_array_equal(astrozoo.load("old-cnn").predict(x, verbose=0), model.predict(x, verbose=0))
 
-    data["models"]["old-cnn"]["arguments"]["dropout"] = 0.25  # a real disagreement is still refused
+    recorded.get("member_arguments", recorded)["kernel_size"] = 5  # a real disagreement is still refused
     manifest_path.write_text(json.dumps(data))
     with pytest.raises(ConfigError, match="disagrees with the manifest"):
         astrozoo.load("old-cnn")

@@ -94,7 +94,12 @@ def complete_arguments(builder: str, arguments: dict) -> dict:
         for key, parameter in parameters.items()
         if key not in arguments and key not in TRANSIENT[builder] and parameter.default is not parameter.empty
     }
-    return {**arguments, **_jsonable(missing)}
+    completed = {**arguments, **_jsonable(missing)}
+    if builder == "ensemble" and completed.get("member_builder") in BUILDERS:  # members record theirs too
+        completed["member_arguments"] = complete_arguments(
+            completed["member_builder"], completed.get("member_arguments") or {}
+        )
+    return completed
 
 
 def build_from_config(builder: str, arguments: dict) -> keras.Model:
