@@ -44,6 +44,7 @@ def _complete_member_arguments(args: dict) -> dict:
     "ensemble",
     input_spec=lambda a: INPUT_SPECS[a["member_builder"]](a["member_arguments"]),
     resolve=_complete_member_arguments,
+    nested=(("member_builder", "member_arguments"),),
     describe=lambda a: a["member_arguments"],
 )
 def ensemble(member_builder: str, member_arguments: dict, members: int = 5) -> keras.Model:

@@ -14,6 +14,7 @@ from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec
 BUILDERS: dict[str, Callable[..., keras.Model]] = {}
 INPUT_SPECS: dict[str, Callable[[dict], InputSpec]] = {}
 TRANSIENT: dict[str, tuple[str, ...]] = {}
+NESTED: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
 def register_builder(
@@ -23,6 +24,7 @@ def register_builder(
     transient: tuple[str, ...] = (),
     resolve: Callable[[dict], dict] | None = None,
     describe: Callable[[dict], dict] | None = None,
+    nested: tuple[tuple[str, str], ...] = (),
 ):
     """Registers a builder and makes every model it returns carry a `ModelSpec`.
 
@@ -41,6 +43,8 @@ def register_builder(
         describe: optional function of the recorded arguments returning the
             arguments that hold ``task``, ``class_names`` and ``target_names``
             (default: the recorded arguments themselves).
+        nested: ``(builder_argument, arguments_argument)`` pairs naming arguments
+            that hold another builder's name and arguments (an ensemble's members).
     """
 
     def decorate(fn):
@@ -69,12 +73,13 @@ def register_builder(
         BUILDERS[name] = build
         INPUT_SPECS[name] = input_spec
         TRANSIENT[name] = tuple(transient)
+        NESTED[name] = tuple(nested)
         return build
 
     return decorate
 
 
-def complete_arguments(builder: str, arguments: dict) -> dict:
+def complete_arguments(builder: str | None, arguments: dict) -> dict:
     """Recorded ``arguments`` completed with the defaults of the builder's current signature.
 
     A model saved before an argument was added to its builder does not record
@@ -95,9 +100,9 @@ def complete_arguments(builder: str, arguments: dict) -> dict:
         if key not in arguments and key not in TRANSIENT[builder] and parameter.default is not parameter.empty
     }
     completed = {**arguments, **_jsonable(missing)}
-    if builder == "ensemble" and completed.get("member_builder") in BUILDERS:  # members record theirs too
-        completed["member_arguments"] = complete_arguments(
-            completed["member_builder"], completed.get("member_arguments") or {}
+    for inner_builder, inner_arguments in NESTED[builder]:  # e.g. an ensemble's member arguments
+        completed[inner_arguments] = complete_arguments(
+            completed.get(inner_builder), completed.get(inner_arguments) or {}
         )
     return completed
 
