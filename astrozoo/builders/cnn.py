@@ -116,10 +116,10 @@ def cnn(
         tta: at inference, average the predictions over the 8 flips and
             rotations of each image (test-time augmentation inside the model).
         equivariant: use D4 group convolutions (`astrozoo.layers.DihedralConv2D`):
-            each of ``filters`` is applied in all 8 orientations (8 times the
-            feature maps and compute, the same number of weights), and the
-            orientations are max-pooled before the head. Needs ``strides=1``
-            and an odd ``kernel_size``.
+            each filter is applied in all 8 orientations, so a block has
+            ``8 * filters`` feature maps (8 times fewer weights than a plain CNN
+            with as many maps); the orientations are max-pooled before the head.
+            Needs ``strides=1`` and an odd ``kernel_size``.
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``.
 
     Returns:
