@@ -161,3 +161,5 @@ def test_set_trains_and_cross_validates_a_variant_of_a_recipe(data_dir, tmp_path
     assert "give it an output folder" in capsys.readouterr().err
     assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--set", "widht=4"]) == 1
     assert "no argument 'widht'" in capsys.readouterr().err
+    assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--set", "dropout=lots"]) == 1
+    assert "refused the --set values {'dropout': 'lots'}" in capsys.readouterr().err

@@ -74,7 +74,8 @@ def build_with(builder: Callable[..., keras.Model], arguments: dict, overrides: 
     without editing it; training settings (batch size, patience) stay the recipe's.
 
     Raises:
-        ConfigError: an override names an argument the builder does not have.
+        ConfigError: an override names an argument the builder does not have, or
+            the builder refuses its value.
 
     Example:
         >>> from astrozoo import builders
@@ -96,7 +97,14 @@ def build_with(builder: Callable[..., keras.Model], arguments: dict, overrides: 
                 f"Builder {builder.__name__!r} has no argument {key!r} (from --set). "
                 f"Its arguments: {', '.join(accepted)}."
             )
-    return builder(**{**arguments, **overrides})
+    if not overrides:
+        return builder(**arguments)
+    try:
+        return builder(**{**arguments, **overrides})
+    except (TypeError, ValueError) as err:
+        raise ConfigError(
+            f"Builder {builder.__name__!r} refused the --set values {overrides}: {err}"
+        ) from err
 
 
 def fit_members(
