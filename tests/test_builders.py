@@ -275,6 +275,12 @@ def test_equivariant_cnn_features_turn_with_the_image():
 def test_equivariant_cnn_refuses_strides_and_even_kernels():
     with pytest.raises(ValueError, match="odd kernel_size"):
         build_from_config("cnn", {**TINY_CONFIGS["cnn-equivariant"][1], "kernel_size": 4})
+    with pytest.raises(ValueError, match="strides=1"):
+        build_from_config("cnn", {**TINY_CONFIGS["cnn-equivariant"][1], "strides": 2})
+    from astrozoo.layers import DihedralConv2D
+
+    with pytest.raises(ValueError, match="odd kernel_size"):
+        DihedralConv2D(4, kernel_size=2)  # the layer itself, used without the builder
 
 
 def test_rotation_augmentation_turns_images_by_any_angle_about_their_centre():

@@ -136,11 +136,8 @@ def cnn(
         inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta,
         noise_floor_sigma=noise_floor_sigma,
     )  # fmt: skip
-    if equivariant and (int(strides) != 1 or int(kernel_size) % 2 == 0):
-        raise ValueError(
-            "An equivariant CNN needs strides=1 and an odd kernel_size. "
-            f"Received: strides={strides}, kernel_size={kernel_size}."
-        )
+    if equivariant and int(strides) != 1:  # the layers check their own kernel_size
+        raise ValueError(f"An equivariant CNN needs strides=1. Received: strides={strides}.")
     for i, width in enumerate(filters):
         if equivariant:
             conv = DihedralLiftConv2D if i == 0 else DihedralConv2D

@@ -66,6 +66,11 @@ def _spatial_permutations(kernel_size: int) -> np.ndarray:
 class _DihedralConvBase(keras.layers.Layer):
     def __init__(self, filters, kernel_size=3, use_bias=True, kernel_initializer="he_normal", **kwargs):
         super().__init__(**kwargs)
+        if int(kernel_size) % 2 == 0:
+            raise ValueError(
+                "A dihedral convolution needs an odd kernel_size (an even one shifts 'same' padding "
+                f"to one side and breaks the symmetry). Received: kernel_size={kernel_size}."
+            )
         self.filters = int(filters)
         self.kernel_size = int(kernel_size)
         self.use_bias = bool(use_bias)
