@@ -127,6 +127,9 @@ def _describe_input(model_spec: ModelSpec) -> str:
         parts.append(f"units {spec_in.units}")
     if spec_in.pixel_scale_arcsec:
         parts.append(f'{spec_in.pixel_scale_arcsec}"/pixel')
+    if spec_in.field_of_view_arcsec:
+        fov = spec_in.field_of_view_arcsec
+        parts.append(f'field of view {fov:g}" (FITS inputs with a WCS are cut to it)')
     if spec_in.missing_value is not None:
         parts.append(f"{spec_in.missing_value} = missing")
     return "; ".join(parts)

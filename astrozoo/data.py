@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from astrozoo.errors import InputError
-from astrozoo.io import lightcurve_to_sequence, read_image, read_lightcurve
+from astrozoo.io import lightcurve_to_sequence, read_lightcurve, read_pixels
 from astrozoo.io.tables import table_features
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -112,6 +112,7 @@ def image_dataset(
     seed: int | None = None,
     cache: bool | str = False,
     on_error: str = "skip",
+    field_of_view_arcsec: float | None = None,
 ):
     """A ``(image, label)`` dataset from FITS/JPEG/PNG files, resized to one size for batching.
 
@@ -134,6 +135,9 @@ def image_dataset(
         seed: shuffle seed.
         cache: True caches decoded images in memory, a path caches to disk.
         on_error: ``"skip"`` (record in the report) or ``"raise"``.
+        field_of_view_arcsec: first cut this central field out of FITS files with a
+            WCS (`astrozoo.io.read_pixels`); pass the model's
+            ``spec(model).input.field_of_view_arcsec``.
 
     Returns:
         ``(dataset, report)``; ``report`` is a `BadFiles` filled during iteration.
@@ -151,7 +155,8 @@ def image_dataset(
     size = tuple(int(s) for s in image_size)
 
     def decode(path):
-        return resize_image(_read_pixels(path, channels), size, crop_fraction)
+        pixels = read_pixels(path, channels, field_of_view_arcsec)
+        return resize_image(pixels, size, crop_fraction)
 
     dataset, report = _file_dataset(files, labels, decode, (*size, channels), on_error, shuffle, seed)
     return _finish(dataset, batch_size, cache), report
@@ -168,7 +173,11 @@ def uncropped_size(image_size: Sequence[int], crop_fraction: float) -> tuple[int
 
 
 def load_images(
-    paths: Sequence, image_size: Sequence[int], crop_fraction: float = 1.0, channels: int | None = None
+    paths: Sequence,
+    image_size: Sequence[int],
+    crop_fraction: float = 1.0,
+    channels: int | None = None,
+    field_of_view_arcsec: float | None = None,
 ) -> np.ndarray:
     """Reads whole image files into one float32 array for an image model to crop itself.
 
@@ -183,6 +192,8 @@ def load_images(
         image_size: the model's ``image_size``.
         crop_fraction: the model's ``crop_fraction``.
         channels: expected number of channels, or None to accept what the files have.
+        field_of_view_arcsec: the model's field of view: FITS files with a WCS are
+            first cut to it, as `astrozoo.predict` does (`astrozoo.io.read_pixels`).
 
     Returns:
         An array of shape ``(len(paths), H, W, C)``.
@@ -201,16 +212,8 @@ def load_images(
     size = uncropped_size(image_size, crop_fraction)
     images = []
     for path in paths:
-        images.append(resize_image(_read_pixels(path, channels), size))
+        images.append(resize_image(read_pixels(path, channels, field_of_view_arcsec), size))
     return np.stack(images)
-
-
-def _read_pixels(path, channels: int | None) -> np.ndarray:
-    """`read_image`'s pixels, checked to have ``channels`` channels (None: any)."""
-    pixels, _ = read_image(path)
-    if channels is not None and pixels.shape[-1] != channels:
-        raise InputError(f"{os.fspath(path)!r}: expected {channels} channel(s), found {pixels.shape[-1]}.")
-    return pixels
 
 
 def resize_image(pixels: np.ndarray, size: Sequence[int], crop_fraction: float = 1.0) -> np.ndarray:
@@ -254,6 +257,9 @@ def lightcurve_dataset(
         seed: shuffle seed.
         cache: True caches in memory, a path caches to disk.
         on_error: ``"skip"`` (record in the report) or ``"raise"``.
+        field_of_view_arcsec: first cut this central field out of FITS files with a
+            WCS (`astrozoo.io.read_pixels`); pass the model's
+            ``spec(model).input.field_of_view_arcsec``.
 
     Returns:
         ``(dataset, report)``.

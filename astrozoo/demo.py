@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from astrozoo.errors import InputError
-from astrozoo.io import lightcurve_to_sequence, read_image, read_lightcurve
+from astrozoo.io import lightcurve_to_sequence, read_lightcurve, read_pixels
 from astrozoo.loading import load
 from astrozoo.manifest import list_models
 from astrozoo.predict import predict
@@ -146,7 +146,7 @@ def _draw(axis, model_spec, inputs, index, prediction):
     kind = model_spec.input.kind
     try:
         if kind == "image":
-            pixels, _ = read_image(inputs[index])
+            pixels = read_pixels(inputs[index], field_of_view_arcsec=model_spec.input.field_of_view_arcsec)
             pixels = np.nan_to_num(pixels)
             if pixels.shape[-1] == 1:
                 image = np.arcsinh(pixels[..., 0] / (np.std(pixels) + 1e-12))

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from astrozoo.errors import AstrozooError, InputError
-from astrozoo.io import find_inputs, lightcurve_to_sequence, read_image, read_lightcurve, read_table
+from astrozoo.io import find_inputs, lightcurve_to_sequence, read_lightcurve, read_pixels, read_table
 from astrozoo.io.lightcurves import find_period
 from astrozoo.io.tables import table_features
 from astrozoo.spec import ModelSpec, spec
@@ -134,14 +134,7 @@ def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
         ts = read_lightcurve(path)
         period = find_period(ts, **expected.period_search) if expected.period_search else None
         return lightcurve_to_sequence(ts, expected.bands, period=period)
-    pixels, _ = read_image(path)
-    channels = expected.shape[-1]
-    if pixels.shape[-1] != channels:
-        raise InputError(
-            f"{os.fspath(path)!r}: the model expects {channels}-channel images; "
-            f"this image has {pixels.shape[-1]} channel(s) (shape {pixels.shape})."
-        )
-    return pixels
+    return read_pixels(path, expected.shape[-1], expected.field_of_view_arcsec, expected.pixel_scale_arcsec)
 
 
 def _table_rows(table, source: str, model_spec: ModelSpec) -> Iterator[_Example]:

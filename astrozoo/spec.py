@@ -26,6 +26,10 @@ class InputSpec:
         bands: photometric bands or channels, e.g. ``["g", "r", "i"]``.
         units: physical units of the values, e.g. ``"Jy/beam"`` or ``"mag"``.
         pixel_scale_arcsec: pixel scale the model was trained at (images).
+        field_of_view_arcsec: side of the whole square image the model was trained
+            on, in arcsec (images with a fixed pixel scale). `astrozoo predict` cuts
+            this central field out of FITS inputs whose WCS gives their pixel
+            scale, so larger cutouts are not shrunk to the training size.
         missing_value: sentinel meaning "missing" in table columns.
         period_search: for light-curve models that read folded light curves, the
             Lomb-Scargle search range, e.g. ``{"min_period": 0.2, "max_period": 1.2}``
@@ -38,6 +42,7 @@ class InputSpec:
     bands: tuple = ()
     units: str | None = None
     pixel_scale_arcsec: float | None = None
+    field_of_view_arcsec: float | None = None
     missing_value: float | None = None
     period_search: dict | None = None
 

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 from astropy.table import Table
 
-from astrozoo.data import image_dataset, lightcurve_dataset, table_dataset
+from astrozoo.data import image_dataset, lightcurve_dataset, load_images, table_dataset
 from astrozoo.datasets import mirabest, rrlyrae_s82
 
 
@@ -19,6 +19,24 @@ def test_image_dataset_on_mirabest_fits(data_dir):
     assert batches[0][0].shape[1:] == (64, 64, 1) and batches[0][0].dtype == tf.float32
     np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), split.y[:20])
     assert report.count == 0
+
+
+def test_image_loaders_cut_fits_files_to_the_field_of_view(data_dir):
+    """A 300-pixel SkyView original and its 150-pixel cutout give the same model input."""
+    import warnings
+
+    original = sorted((data_dir / "mirabest" / "original_sample").glob("*.fits"))[0]
+    cutout = data_dir / "mirabest" / "fits" / f"{original.name}.fz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the originals' unprintable COMMENT cards
+        loaded = load_images([original, cutout], (64, 64), channels=1, field_of_view_arcsec=270.0)
+        shrunk = load_images([original], (64, 64), channels=1)
+        dataset, _ = image_dataset([original], image_size=(64, 64), channels=1, field_of_view_arcsec=270.0)
+        batch = next(iter(dataset))[0].numpy()
+    scale = np.abs(loaded[1]).max()
+    assert np.abs(loaded[0] - loaded[1]).max() < 0.01 * scale  # RICE quantisation only
+    assert np.abs(shrunk[0] - loaded[1]).max() > 0.1 * scale
+    np.testing.assert_allclose(batch[0], loaded[0], atol=1e-6 * scale)
 
 
 def test_bad_files_are_skipped_and_reported_or_raised(tmp_path, data_dir):

@@ -98,7 +98,53 @@ def test_predict_walks_folders_and_skips_unrelated_files(galaxy_model, tmp_path)
 
 def test_channel_mismatch_is_a_row_error(galaxy_model, radio_inputs):
     table = astrozoo.predict(str(galaxy_model), radio_inputs[:1])
-    assert "expects 3-channel images" in table["error"][0]
+    assert "expected a 3-channel image" in table["error"][0] and "1 channel(s)" in table["error"][0]
+
+
+def _first_like(path, pixels, wcs=True):
+    """Writes a FIRST-like FITS image (1.8 arcsec pixels when ``wcs``)."""
+    from astropy.wcs import WCS
+
+    header = None
+    if wcs:
+        header = WCS(naxis=2)
+        header.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+        header.wcs.crval, header.wcs.cdelt = [150.0, 2.0], [-0.0005, 0.0005]
+        header.wcs.crpix = [(pixels.shape[1] + 1) / 2, (pixels.shape[0] + 1) / 2]
+        header = header.to_header()
+    fits.PrimaryHDU(pixels.astype("f4"), header=header).writeto(path)
+    return path
+
+
+def test_a_larger_cutout_is_cut_to_the_training_field_of_view(tmp_path):
+    # Trained on 24 pixels of 1.8 arcsec: a 48-pixel cutout at the same scale must be cut, not shrunk.
+    args = {**TINY_CONFIGS["cnn"][1], "input_info": {"pixel_scale_arcsec": 1.8, "field_of_view_arcsec": 43.2}}
+    model = build_from_config("cnn", args)
+    assert astrozoo.spec(model).input.field_of_view_arcsec == 43.2
+    big = np.random.default_rng(3).random((48, 48)) * 0.01
+    big[20:28, 14:34] += 1.0  # an extended source in the centre
+    centre = big[12:36, 12:36]
+    paths = [
+        _first_like(tmp_path / "big.fits", big),
+        _first_like(tmp_path / "centre.fits", centre),
+        _first_like(tmp_path / "big-no-wcs.fits", big, wcs=False),
+    ]
+    table = astrozoo.predict(model, paths)
+    p = np.array(table["p_FRI"])
+    assert not any(table["error"])
+    np.testing.assert_allclose(p[0], p[1], atol=1e-6)  # the same field, so the same prediction
+    direct = model.predict(big[np.newaxis, ..., np.newaxis].astype("f4"), verbose=0)[0, 0]
+    np.testing.assert_allclose(p[2], direct, atol=1e-6)  # without a WCS the whole image is used
+    assert abs(direct - p[1]) > 1e-4  # ...which is a different input
+
+
+def test_pixel_scale_differing_from_the_training_one_warns(tmp_path):
+    args = {**TINY_CONFIGS["cnn"][1], "input_info": {"pixel_scale_arcsec": 1.0}}
+    model = build_from_config("cnn", args)
+    path = _first_like(tmp_path / "first.fits", np.random.default_rng(0).random((30, 30)))
+    with pytest.warns(astrozoo.io.PixelScaleWarning, match=r"first\.fits.*pixel scale 1\.8 arcsec"):
+        table = astrozoo.predict(model, [path])
+    assert not table["error"][0]
 
 
 def test_table_model_gives_one_row_per_table_row(table_model, tmp_path):

@@ -29,6 +29,7 @@ def image_input_spec(args: dict) -> InputSpec:
         bands=info.get("bands", ()),
         units=info.get("units"),
         pixel_scale_arcsec=info.get("pixel_scale_arcsec"),
+        field_of_view_arcsec=info.get("field_of_view_arcsec"),
     )
 
 
@@ -120,7 +121,8 @@ def cnn(
             ``8 * filters`` feature maps (8 times fewer weights than a plain CNN
             with as many maps); the orientations are max-pooled before the head.
             Needs ``strides=1`` and an odd ``kernel_size``.
-        input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``.
+        input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``,
+            ``field_of_view_arcsec`` (see `astrozoo.spec.InputSpec`).
 
     Returns:
         An uncompiled `keras.Model`.

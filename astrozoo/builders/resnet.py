@@ -123,7 +123,8 @@ def resnet_transfer(
         augment: ``"dihedral"``, ``"rotation"`` or None (see `astrozoo.builders.cnn`).
         tta: at inference, average the predictions over the 8 flips and rotations.
         backbone_source: the astrozoo model the backbone came from (set for you).
-        input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``.
+        input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``,
+            ``field_of_view_arcsec`` (see `astrozoo.spec.InputSpec`).
 
     Returns:
         An uncompiled `keras.Model`.

@@ -30,6 +30,7 @@ CITATION = "Miraghaei & Best 2017, MNRAS 466, 4346; Porter & Scaife 2023, RASTI 
 CLASSES = ("FRI", "FRII")
 MORPHOLOGY = {"0": "standard", "1": "double-double", "2": "wide-angle tail", "4": "head-tail"}
 PIXEL_SCALE_ARCSEC = 1.8
+FIELD_OF_VIEW_ARCSEC = 270.0  # the cutouts' 150 pixels
 _NAME = re.compile(r"^(?P<cls>[123])(?P<conf>[01])(?P<morph>\d)_(?P<ra>[\d.]+)(?P<dec>[+-][\d.]+)_"
                    r"(?P<z>[\d.]+)_(?P<size>[\d.]+)\.fits(\.fz)?$")  # fmt: skip
 

@@ -1,13 +1,14 @@
-"""Cutouts around sky positions, keeping the WCS."""
+"""Cutouts: around sky positions keeping the WCS, or the central field a model was trained on."""
 
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 
 from astrozoo.errors import InputError
-from astrozoo.io.images import ImageMeta, read_image
+from astrozoo.io.images import ImageMeta, PixelScaleWarning, read_image
 
 
 def cutout(path: str | os.PathLike, position, size, hdu: int | str | None = None, fill_value=np.nan):
@@ -73,3 +74,107 @@ def cutout(path: str | os.PathLike, position, size, hdu: int | str | None = None
         mask=~np.isfinite(data),
     )  # fmt: skip
     return data, cut
+
+
+def central_field(pixels: np.ndarray, meta: ImageMeta, field_arcsec: float) -> np.ndarray:
+    """The central ``field_arcsec`` x ``field_arcsec`` square of an image, by its pixel scale.
+
+    A model trained on cutouts of a fixed angular size should see that size:
+    a larger cutout shrunk to the model's input would show every source too
+    small. The side in pixels is ``round(field_arcsec / meta.pixel_scale_arcsec)``;
+    an image smaller than that is padded with NaN (which models treat as
+    blank sky). Uses `astropy.nddata.Cutout2D` in pixel coordinates.
+
+    Args:
+        pixels: (H, W, C) pixels from `read_image`.
+        meta: their `ImageMeta`; without a pixel scale (no WCS, JPEG, PNG) the
+            pixels are returned unchanged.
+        field_arcsec: side of the square field, in arcsec.
+
+    Returns:
+        The central field, (N, N, C) float32, or ``pixels`` unchanged.
+
+    Example:
+        >>> import numpy as np
+        >>> from astrozoo.io import ImageMeta
+        >>> meta = ImageMeta(path="first.fits", pixel_scale_arcsec=1.8)
+        >>> central_field(np.ones((300, 300, 1), "f4"), meta, 270.0).shape
+        (150, 150, 1)
+        >>> padded = central_field(np.ones((100, 100, 1), "f4"), meta, 270.0)
+        >>> padded.shape, int(np.isfinite(padded).sum())
+        ((150, 150, 1), 10000)
+    """
+    from astropy.nddata import Cutout2D  # noqa: PLC0415
+
+    if not meta.pixel_scale_arcsec:
+        return pixels
+    side = max(1, round(float(field_arcsec) / meta.pixel_scale_arcsec))
+    height, width = pixels.shape[:2]
+    if (height, width) == (side, side):
+        return pixels
+    centre = ((width - 1) / 2.0, (height - 1) / 2.0)  # (x, y), as Cutout2D wants it
+    planes = [
+        Cutout2D(pixels[..., c], centre, side, mode="partial", fill_value=np.nan, copy=True).data
+        for c in range(pixels.shape[-1])
+    ]
+    return np.stack(planes, axis=-1).astype(np.float32)
+
+
+def read_pixels(
+    path: str | os.PathLike,
+    channels: int | None = None,
+    field_of_view_arcsec: float | None = None,
+    pixel_scale_arcsec: float | None = None,
+) -> np.ndarray:
+    """Reads an image file as an image model sees it.
+
+    Checks the number of channels, then cuts the central ``field_of_view_arcsec``
+    out of images whose WCS gives a pixel scale (see `central_field`); the model
+    itself then crops and resizes. `astrozoo.predict` and the training loaders
+    (`astrozoo.data.load_images`, `astrozoo.data.image_dataset`) read files
+    through this function, so training and prediction see the same field.
+
+    Args:
+        path: image file (FITS, JPEG, PNG).
+        channels: expected number of channels, or None to accept any.
+        field_of_view_arcsec: side of the field the model was trained on, or None
+            to keep the whole image.
+        pixel_scale_arcsec: pixel scale the model was trained at; a file whose
+            WCS says otherwise (by more than 5%) gets a `PixelScaleWarning`.
+
+    Returns:
+        (H, W, C) float32 pixels; NaN where the file had none.
+
+    Raises:
+        InputError: the file cannot be read or has the wrong number of channels.
+
+    Example:
+        >>> import numpy as np, tempfile, pathlib
+        >>> from astropy.io import fits
+        >>> from astropy.wcs import WCS
+        >>> wcs = WCS(naxis=2)
+        >>> wcs.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+        >>> wcs.wcs.cdelt = [-0.0005, 0.0005]  # 1.8 arcsec pixels
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "first.fits"
+        >>> fits.PrimaryHDU(np.ones((300, 300), "f4"), header=wcs.to_header()).writeto(path)
+        >>> read_pixels(path, channels=1, field_of_view_arcsec=270.0).shape
+        (150, 150, 1)
+    """
+    pixels, meta = read_image(path)
+    if channels is not None and pixels.shape[-1] != channels:
+        raise InputError(
+            f"{os.fspath(path)!r}: expected a {channels}-channel image; "
+            f"this image has {pixels.shape[-1]} channel(s) (shape {pixels.shape})."
+        )
+    found = meta.pixel_scale_arcsec
+    if pixel_scale_arcsec and found and abs(found / pixel_scale_arcsec - 1.0) > 0.05:
+        warnings.warn(
+            f"{os.fspath(path)!r}: pixel scale {found:.3g} arcsec, the model was trained at "
+            f"{pixel_scale_arcsec:g} arcsec; the image is resampled to the model's grid, but its "
+            "resolution differs from the training data's.",
+            PixelScaleWarning,
+            stacklevel=2,
+        )
+    if field_of_view_arcsec:
+        pixels = central_field(pixels, meta, field_of_view_arcsec)
+    return pixels

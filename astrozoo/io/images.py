@@ -20,6 +20,10 @@ class FITSHeaderWarning(UserWarning):
     """A FITS header with non-standard or unprintable cards that was read anyway."""
 
 
+class PixelScaleWarning(UserWarning):
+    """An image whose pixel scale differs from the one a model was trained at."""
+
+
 @dataclasses.dataclass
 class ImageMeta:
     """What is known about an image besides its pixels.

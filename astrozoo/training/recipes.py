@@ -177,7 +177,7 @@ def _ogle_mlp(splits, epochs, verbose, overrides=None):
     return model
 
 
-def _images(image_size, channels, crop_fraction=1.0):
+def _images(image_size, channels, crop_fraction=1.0, field_of_view_arcsec=None):
     """A ``prepare`` step: read whole image files, leaving the crop to the model (see `load_images`).
 
     Overridden ``image_size`` or ``crop_fraction`` change how far the files are shrunk.
@@ -188,14 +188,19 @@ def _images(image_size, channels, crop_fraction=1.0):
         size = overrides.get("image_size", image_size)
         crop = overrides.get("crop_fraction", crop_fraction)
         return {
-            name: Split(load_images(split.x, size, crop, channels), split.y, split.ids)
+            name: Split(load_images(split.x, size, crop, channels, field_of_view_arcsec), split.y, split.ids)
             for name, split in splits.items()
         }
 
     return prepare
 
 
-RADIO = {"image_size": (64, 64), "channels": 1, "crop_fraction": 1.0}
+RADIO = {
+    "image_size": (64, 64),
+    "channels": 1,
+    "crop_fraction": 1.0,
+    "field_of_view_arcsec": mirabest.FIELD_OF_VIEW_ARCSEC,
+}
 
 
 # Compared by 3-fold cross-validation on train+validation (test unused), same folds and seeds:
@@ -210,7 +215,9 @@ def _radio_cnn(splits, epochs, verbose, overrides=None):
         class_names=mirabest.CLASSES, channels=1, image_size=RADIO["image_size"], filters=(32, 64, 128, 128),
         kernel_size=3, batch_norm=True, dense_units=(128,), dropout=0.4, noise_floor_sigma=None,
         normalize="per_image", augment="dihedral", tta=True,
-        input_info={"bands": ["FIRST 1.4 GHz"], "units": "Jy/beam", "pixel_scale_arcsec": 1.8},
+        input_info={"bands": ["FIRST 1.4 GHz"], "units": "Jy/beam",
+                    "pixel_scale_arcsec": mirabest.PIXEL_SCALE_ARCSEC,
+                    "field_of_view_arcsec": RADIO["field_of_view_arcsec"]},
     ), overrides)  # fmt: skip
     fit(model, splits["train"], splits["validation"], epochs, batch_size=32, patience=30, verbose=verbose)
     return model
