@@ -58,6 +58,32 @@ def test_mirabest_labels_come_from_file_names(data_dir):
     )
 
 
+def test_mirabest_batch_only_sources_are_far_from_every_fits_source(data_dir):
+    from astropy.coordinates import SkyCoord
+
+    from astrozoo.io import read_image
+
+    extra = mirabest.load_splits(data_dir)["extra_train"]
+    assert extra.x.shape == (177, 150, 150, 1) and extra.x.max() <= 255
+    table = mirabest.catalog(data_dir)
+    fits_positions = SkyCoord(np.asarray(table["ra"]), np.asarray(table["dec"]), unit="deg")
+    for name, label in zip(extra.ids, extra.y, strict=True):
+        cls, ra, dec = name.split("/")[-1].removesuffix(".png").split("_")
+        assert mirabest.CLASSES[label] == {"1": "FRI", "2": "FRII"}[cls[0]]
+        position = SkyCoord(float(ra), float(dec), unit="deg")
+        assert position.separation(fits_positions).arcsec.min() > 30
+    # The batch images left out are the FITS sources' own: the same emission, thresholded and scaled.
+    batches = mirabest.read_batches(data_dir)
+    first = batches["data_batch_1"]
+    name = first["filenames"][1]
+    assert name.endswith("100_248.314_+040.183.png") and name not in extra.ids
+    fits_path = next(p for p in table["path"] if "100_248.314+040.183" in p)
+
+    fits_pixels = read_image(fits_path)[0][..., 0]
+    bright = first["data"][1] > 0
+    assert np.corrcoef(first["data"][1][bright], fits_pixels[bright])[0, 1] > 0.99
+
+
 def test_photoz_reads_the_19_real_columns(data_dir):
     table = photoz_mgs.read(data_dir)
     assert len(table) == 5000 and table.colnames[10] == "eu"

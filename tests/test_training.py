@@ -163,3 +163,44 @@ def test_set_trains_and_cross_validates_a_variant_of_a_recipe(data_dir, tmp_path
     assert "no argument 'widht'" in capsys.readouterr().err
     assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--set", "dropout=lots"]) == 1
     assert "refused the --set values {'dropout': 'lots'}" in capsys.readouterr().err
+
+
+def test_extra_training_examples_are_trained_on_and_never_scored(data_dir, tmp_path, monkeypatch):
+    """A dataset's ``extra_train`` split joins ``train`` (and every CV fold's training part) only."""
+    import types
+
+    from astrozoo.datasets import Split
+    from astrozoo.training import cross_validate, fit, train
+    from astrozoo.training.recipes import RECIPES, Recipe
+
+    def load_splits(data_dir=None):
+        splits = sdss_dr14.load_splits(data_dir)
+        extra = splits["test"]
+        splits["extra_train"] = Split(extra.x[:40], extra.y[:40], np.array([f"extra-{i}" for i in range(40)]))
+        return splits
+
+    described = ("NAME", "ORIGIN", "LICENSE", "CITATION")
+    dataset = types.SimpleNamespace(**{key: getattr(sdss_dr14, key) for key in described})
+    dataset.load_splits = load_splits
+    seen = []
+
+    def build_and_fit(splits, epochs, verbose, overrides=None):
+        seen.append((set(splits["train"].ids.tolist()), set(splits["validation"].ids.tolist())))
+        model = astrozoo.builders.mlp(sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES, hidden_units=[4],
+                                      adapt_data=splits["train"].x)  # fmt: skip
+        fit(model, splits["train"], splits["validation"], epochs, verbose=0)
+        return model
+
+    monkeypatch.setitem(
+        RECIPES, "tiny-extra", Recipe("tiny-extra", dataset, build_and_fit, epochs=1, description="tiny")
+    )
+    extra_ids = {f"extra-{i}" for i in range(40)}
+    folder = train("tiny-extra", data_dir, output=tmp_path / "tiny", verbose=0)
+    model_spec = astrozoo.spec(astrozoo.load(folder))
+    assert extra_ids <= seen[0][0] and not extra_ids & seen[0][1]
+    assert "extra_train" not in model_spec.metrics and model_spec.training["split_sizes"]["extra_train"] == 40
+    seen.clear()
+    result = cross_validate("tiny-extra", folds=2, data_dir=data_dir)
+    assert len(seen) == 2 and all(extra_ids <= train_ids and not extra_ids & val for train_ids, val in seen)
+    pooled = sdss_dr14.load_splits(data_dir)
+    assert sum(fold["n"] for fold in result["per_fold"]) == len(pooled["train"]) + len(pooled["validation"])

@@ -14,6 +14,9 @@ from astrozoo.errors import InputError
 
 SPLIT_SEED = 20261126
 SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
+# A split of labelled examples that are only ever trained on: never scored, never in a validation or
+# cross-validation fold (e.g. objects known only in a second format). Training adds it to "train".
+EXTRA_TRAIN = "extra_train"
 
 
 @dataclasses.dataclass
@@ -107,3 +110,24 @@ def stratified_split(
         parts["validation"].append(members[n_test : n_test + n_val])
         parts["train"].append(members[n_test + n_val :])
     return {name: np.sort(np.concatenate(chunks)) for name, chunks in parts.items()}
+
+
+def with_extra_training(splits: dict[str, Split]) -> dict[str, Split]:
+    """Moves the ``extra_train`` split, if any, into ``train`` (after both are prepared).
+
+    Example:
+        >>> parts = {"train": Split(np.zeros(3), np.zeros(3), np.arange(3)),
+        ...          "extra_train": Split(np.ones(2), np.ones(2), np.arange(2))}
+        >>> {name: len(split) for name, split in with_extra_training(parts).items()}
+        {'train': 5}
+    """
+    splits = dict(splits)
+    extra = splits.pop(EXTRA_TRAIN, None)
+    if extra is not None:
+        splits["train"] = concatenate_splits(splits["train"], extra)
+    return splits
+
+
+def concatenate_splits(*splits: Split) -> Split:
+    """One `Split` holding the examples of several, in order."""
+    return Split(*(np.concatenate([getattr(s, a) for s in splits]) for a in ("x", "y", "ids")))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from astrozoo.datasets.base import SPLIT_SEED, Split, data_root, stratified_split
+from astrozoo.datasets.base import EXTRA_TRAIN, SPLIT_SEED, Split, data_root, stratified_split
 from astrozoo.datasets.safe_pickle import safe_loads
 from astrozoo.errors import InputError, IntegrityError
 
@@ -64,6 +64,9 @@ def load_splits(data_dir=None, seed: int = SPLIT_SEED) -> dict[str, Split]:
     """Splits the confident FRI/FRII images; uncertain FRI/FRII go to an extra ``"uncertain"`` split.
 
     ``x`` holds file paths, ``y`` the index in `CLASSES`. Hybrids are left out.
+    When the folder also holds ``batches.tar.gz``, the sources found only there
+    (`batch_only_sources`) form an ``"extra_train"`` split of image arrays that
+    training adds to ``train`` and never scores.
     """
     table = catalog(data_dir)
     binary = np.isin(table["label"], CLASSES)
@@ -77,7 +80,56 @@ def load_splits(data_dir=None, seed: int = SPLIT_SEED) -> dict[str, Split]:
     }
     uncertain = binary & ~np.asarray(table["confident"], bool)
     splits["uncertain"] = Split(paths[uncertain], y[uncertain], paths[uncertain])
+    if (data_root(data_dir, NAME) / "batches.tar.gz").is_file():
+        splits[EXTRA_TRAIN] = batch_only_sources(data_dir, table)
     return splits
+
+
+def batch_only_sources(data_dir=None, table=None, min_separation_arcsec: float = 30.0) -> Split:
+    """The FRI/FRII images of the batched release whose sources have no FITS file here.
+
+    The batched release (`read_batches`) holds MiraBest's own 150x150 8-bit
+    versions of the same FIRST cutouts (3-sigma clipped, scaled to 0-255), and
+    some sources that the FITS folder lacks. Those are extra training examples:
+    a batch image counts only if its position (from its file name) lies more
+    than ``min_separation_arcsec`` from every FITS source, whatever that
+    source's label, so no validation or test source comes back under another name.
+
+    Args:
+        data_dir: folder holding the datasets (default: ``ASTROZOO_DATA``).
+        table: the FITS `catalog`, if already read.
+        min_separation_arcsec: how far from every FITS source a batch source must be.
+
+    Returns:
+        A `Split` whose ``x`` is float32 images of shape (n, 150, 150, 1) with
+        values 0-255, ``y`` the index in `CLASSES`, ``ids`` the release's file names.
+    """
+    from astropy.coordinates import SkyCoord  # noqa: PLC0415
+
+    table = catalog(data_dir) if table is None else table
+    images, labels, names, ra, dec = [], [], [], [], []
+    for batch in read_batches(data_dir).values():
+        for image, label, name in zip(batch["data"], batch["labels"], batch["filenames"], strict=True):
+            match = _BATCH_NAME.match(Path(name).name)
+            if not match:
+                raise InputError(f"Batch image {name!r} does not follow the pattern CMT_RA_DEC.png.")
+            if CLASSES[int(label)] != {"1": "FRI", "2": "FRII"}.get(match["cls"]):
+                raise InputError(f"Batch image {name!r}: label {label} disagrees with its file name.")
+            images.append(image)
+            labels.append(int(label))
+            names.append(name)
+            ra.append(float(match["ra"]))
+            dec.append(float(match["dec"]))
+    batch_positions = SkyCoord(ra, dec, unit="deg")
+    fits_positions = SkyCoord(np.asarray(table["ra"]), np.asarray(table["dec"]), unit="deg")
+    nearest = batch_positions[:, np.newaxis].separation(fits_positions[np.newaxis, :]).min(axis=1)
+    keep = nearest.arcsec > min_separation_arcsec
+    x = np.asarray(images, dtype=np.float32)[keep][..., np.newaxis]
+    return Split(x, np.asarray(labels)[keep], np.asarray(names)[keep])
+
+
+_BATCH_NAME = re.compile(r"^(?P<cls>[123])(?P<conf>[01])(?P<morph>\d)_(?P<ra>[\d.]+)_(?P<dec>[+-][\d.]+)"
+                         r"\.png$")  # fmt: skip
 
 
 def read_batches(data_dir=None, archive: str | Path | None = None) -> dict[str, dict]:

@@ -8,7 +8,13 @@ import keras
 import numpy as np
 
 from astrozoo.datasets import Split
-from astrozoo.datasets.base import SPLIT_SEED, shuffled_classes
+from astrozoo.datasets.base import (
+    EXTRA_TRAIN,
+    SPLIT_SEED,
+    concatenate_splits,
+    shuffled_classes,
+    with_extra_training,
+)
 from astrozoo.errors import ModelNotFoundError
 from astrozoo.training.recipes import RECIPES, fit_members
 from astrozoo.training.train import evaluate
@@ -54,7 +60,8 @@ def cross_validate(
     """Cross-validates a zoo recipe on its training and validation data; never reads the test split.
 
     The training and validation splits are pooled and cut into ``folds``
-    stratified parts. Each part in turn is held out; the recipe trains on the
+    stratified parts (a dataset's ``extra_train`` examples join every fold's
+    training part and are never held out). Each part in turn is held out; the recipe trains on the
     others, keeping a stratified fifth of them aside for its early stopping and
     learning-rate schedule, and the held-out part is scored. Comparing a change
     of recipe fold by fold (same folds, same seed) shows whether it helps beyond
@@ -87,8 +94,11 @@ def cross_validate(
         raise ModelNotFoundError.for_name(name, RECIPES)
     recipe = RECIPES[name]
     splits = recipe.dataset.load_splits(data_dir)
-    pooled = {"pooled": _concatenate(splits["train"], splits["validation"])}
-    pooled = (recipe.prepare(pooled, overrides) if recipe.prepare is not None else pooled)["pooled"]
+    pooled = {"pooled": concatenate_splits(splits["train"], splits["validation"])}
+    if EXTRA_TRAIN in splits:
+        pooled[EXTRA_TRAIN] = splits[EXTRA_TRAIN]
+    pooled = recipe.prepare(pooled, overrides) if recipe.prepare is not None else pooled
+    extra, pooled = pooled.get(EXTRA_TRAIN), pooled["pooled"]
     strata = _strata(pooled.y)
     per_fold = []
     for fold, held in enumerate(stratified_folds(strata, folds, seed=SPLIT_SEED)):
@@ -97,6 +107,8 @@ def cross_validate(
         train = np.setdiff1d(rest, inner)
         keras.utils.set_random_seed(seed + fold)
         fold_splits = {"train": _take(pooled, train), "validation": _take(pooled, inner)}
+        if extra is not None:  # trained on in every fold, never held out
+            fold_splits = with_extra_training({**fold_splits, EXTRA_TRAIN: extra})
         model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members, overrides)
         per_fold.append(evaluate(model, _take(pooled, held)))
     scores = [metrics[recipe.headline] for metrics in per_fold]
@@ -111,10 +123,6 @@ def cross_validate(
         "std": float(np.std(scores)),
         "per_fold": per_fold,
     }
-
-
-def _concatenate(*splits: Split) -> Split:
-    return Split(*(np.concatenate([getattr(s, a) for s in splits]) for a in ("x", "y", "ids")))
 
 
 def _take(split: Split, idx: np.ndarray) -> Split:

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from astrozoo import manifest
-from astrozoo.datasets.base import SPLIT_SEED
+from astrozoo.datasets.base import SPLIT_SEED, with_extra_training
 from astrozoo.errors import ConfigError, ModelNotFoundError
 from astrozoo.integrity import atomic_write_text, file_record
 from astrozoo.loading import save
@@ -73,6 +73,8 @@ def train(
     epochs = epochs or recipe.epochs
     started = time.perf_counter()
     members = members or recipe.members
+    split_sizes = {part: len(split) for part, split in splits.items()}  # extra_train separately
+    splits = with_extra_training(splits)
     model = fit_members(recipe, splits, epochs, verbose, members, overrides)
     others = recipe.baselines(model, splits, epochs, verbose) if recipe.baselines else {}
     wall_time = time.perf_counter() - started
@@ -93,7 +95,7 @@ def train(
         "command": command,
         "seed": seed,
         "split_seed": SPLIT_SEED,
-        "split_sizes": {part: len(split) for part, split in splits.items()},
+        "split_sizes": split_sizes,
         "max_epochs": epochs,
         "wall_time_s": round(wall_time, 1),
         "limitations": list(recipe.limitations),
