@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from astrozoo.datasets.base import EXTRA_TRAIN
 from astrozoo.spec import ModelSpec
 
 
@@ -68,7 +69,10 @@ def model_card(model_spec: ModelSpec) -> str:
         f"- Cite: {model_spec.citation or 'not recorded'}",
     ]
     if training.get("split_sizes"):
-        sizes = ", ".join(f"{k} {v}" for k, v in training["split_sizes"].items())
+        sizes = ", ".join(
+            f"{k} {v}" + (" (trained on with train, never scored)" if k == EXTRA_TRAIN else "")
+            for k, v in training["split_sizes"].items()
+        )
         lines.append(
             f"- Splits (seed {training.get('split_seed')}): {sizes}; the test split was scored once."
         )

@@ -134,7 +134,13 @@ def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
         ts = read_lightcurve(path)
         period = find_period(ts, **expected.period_search) if expected.period_search else None
         return lightcurve_to_sequence(ts, expected.bands, period=period)
-    return read_pixels(path, expected.shape[-1], expected.field_of_view_arcsec, expected.pixel_scale_arcsec)
+    return read_pixels(
+        path,
+        expected.shape[-1],
+        expected.field_of_view_arcsec,
+        expected.pixel_scale_arcsec,
+        eight_bit=expected.eight_bit,
+    )
 
 
 def _table_rows(table, source: str, model_spec: ModelSpec) -> Iterator[_Example]:

@@ -53,6 +53,11 @@ class InputSpec:
         object.__setattr__(self, "columns", tuple(self.columns))
         object.__setattr__(self, "bands", tuple(self.bands))
 
+    @property
+    def eight_bit(self) -> bool:
+        """True for a model trained on 8-bit pixels (``units`` saying 0-255, e.g. JPEG cutouts)."""
+        return self.kind == "image" and "0-255" in (self.units or "")
+
     def to_dict(self) -> dict:
         """Returns a JSON-ready dict."""
         return _jsonable(dataclasses.asdict(self))

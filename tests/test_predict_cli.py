@@ -244,3 +244,19 @@ def test_folded_lightcurve_model_finds_each_period(tmp_path, data_dir):
     files = sorted((data_dir / "rrlyrae_s82" / "light-curves").glob("*.csv"))[:3]
     table = astrozoo.predict(model, files)
     assert list(table["source"]) == [str(f) for f in files] and not any(table["error"])
+
+
+def test_an_8_bit_colour_model_refuses_fits_fluxes_but_reads_0_255_cubes(tmp_path):
+    args = {**TINY_CONFIGS["resnet_transfer-compact"][1], "input_info": {"units": "JPEG 0-255"}}
+    model = build_from_config("resnet_transfer", args)
+    assert astrozoo.spec(model).input.eight_bit
+    rng = np.random.default_rng(0)
+    flux = rng.normal(0.0, 0.3, (3, 24, 24)) + np.pad(np.full((3, 4, 4), 50.0), ((0, 0), (10, 10), (10, 10)))
+    header = fits.Header({"BUNIT": "nanomaggy"})
+    fits.PrimaryHDU(flux.astype("f4"), header=header).writeto(tmp_path / "flux.fits")
+    rendered = np.clip(flux * 5, 0, 255)
+    fits.PrimaryHDU(rendered.astype("f4")).writeto(tmp_path / "rendered.fits")
+    table = astrozoo.predict(model, [tmp_path / "flux.fits", tmp_path / "rendered.fits"])
+    assert "8-bit colour images" in table["error"][0] and "(nanomaggy)" in table["error"][0]
+    assert "make_lupton_rgb" in table["error"][0]
+    assert not table["error"][1]

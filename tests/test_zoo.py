@@ -148,3 +148,9 @@ def test_radio_cnn_gives_the_same_answer_on_mirabest_8_bit_images_as_on_fits(dat
     from_png = model.predict(np.stack(images), verbose=0).argmax(axis=1)
     from_fits = model.predict(load_images(paths, (64, 64), channels=1), verbose=0).argmax(axis=1)
     assert np.mean(from_png == from_fits) >= 0.95
+
+
+def test_colour_models_read_8_bit_images_and_radio_cnn_reads_fluxes():
+    assert astrozoo.resolve_spec("galaxy-resnet").input.eight_bit
+    assert astrozoo.resolve_spec("rings-resnet").input.eight_bit
+    assert not astrozoo.resolve_spec("radio-cnn").input.eight_bit

@@ -125,6 +125,7 @@ def read_pixels(
     channels: int | None = None,
     field_of_view_arcsec: float | None = None,
     pixel_scale_arcsec: float | None = None,
+    eight_bit: bool = False,
 ) -> np.ndarray:
     """Reads an image file as an image model sees it.
 
@@ -141,12 +142,16 @@ def read_pixels(
             to keep the whole image.
         pixel_scale_arcsec: pixel scale the model was trained at; a file whose
             WCS says otherwise (by more than 5%) gets a `PixelScaleWarning`.
+        eight_bit: the model was trained on 8-bit colour images (0-255): a FITS
+            file with values outside that range (fluxes, say) is refused rather
+            than shown to the model as if it were one.
 
     Returns:
         (H, W, C) float32 pixels; NaN where the file had none.
 
     Raises:
-        InputError: the file cannot be read or has the wrong number of channels.
+        InputError: the file cannot be read, has the wrong number of channels, or
+            holds other than 0-255 values where ``eight_bit`` asks for them.
 
     Example:
         >>> import numpy as np, tempfile, pathlib
@@ -166,6 +171,8 @@ def read_pixels(
             f"{os.fspath(path)!r}: expected a {channels}-channel image; "
             f"this image has {pixels.shape[-1]} channel(s) (shape {pixels.shape})."
         )
+    if eight_bit and meta.header is not None:
+        _check_eight_bit(pixels, meta)
     found = meta.pixel_scale_arcsec
     if pixel_scale_arcsec and found and abs(found / pixel_scale_arcsec - 1.0) > 0.05:
         warnings.warn(
@@ -178,3 +185,16 @@ def read_pixels(
     if field_of_view_arcsec:
         pixels = central_field(pixels, meta, field_of_view_arcsec)
     return pixels
+
+
+def _check_eight_bit(pixels: np.ndarray, meta: ImageMeta) -> None:
+    finite = pixels[np.isfinite(pixels)]
+    low, high = float(finite.min()), float(finite.max())
+    if low < -0.5 or high > 255.5:
+        unit = f" ({meta.unit})" if meta.unit else ""
+        raise InputError(
+            f"{meta.path!r}: the model was trained on 8-bit colour images (values 0-255, as in JPEG "
+            f"cutouts); this FITS image holds values from {low:.4g} to {high:.4g}{unit}. Give the survey's "
+            "JPEG/PNG cutout, or render the bands to 8-bit colour first (e.g. "
+            "astropy.visualization.make_lupton_rgb, reddest band as red)."
+        )
