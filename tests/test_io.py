@@ -306,3 +306,25 @@ def test_central_crop_is_the_same_for_static_and_unknown_image_sizes():
     unknown = tf.function(layer, input_signature=[tf.TensorSpec((None, None, None, 1))])(x).numpy()
     np.testing.assert_allclose(static, 1.0, atol=1e-6)
     np.testing.assert_allclose(unknown, static, atol=1e-6)
+
+
+def test_magnitude_light_curve_as_fits_table_or_upper_case_csv_reads_like_the_csv(tmp_path):
+    from astropy.table import Table
+
+    from astrozoo.io import read_lightcurve
+
+    csv = tmp_path / "star.csv"
+    csv.write_text("time,mag,magerr,band\n51081.3,17.2,0.01,g\n51080.1,17.4,0.02,r\n51082.0,17.3,0.01,g\n")
+    table = Table({"TIME": [51081.3, 51080.1, 51082.0], "MAG": [17.2, 17.4, 17.3],
+                   "MAGERR": [0.01, 0.02, 0.01], "BAND": ["g", "r", "g"]})  # fmt: skip
+    table.write(tmp_path / "star.fits")
+    upper = tmp_path / "upper.csv"
+    upper.write_text(
+        "Time,Mag,MagErr,Band,flux\n51081.3,17.2,0.01,g,1\n51080.1,17.4,0.02,r,1\n51082.0,17.3,0.01,g,1\n"
+    )
+    expected = read_lightcurve(csv)
+    for path in (tmp_path / "star.fits", upper):
+        ts = read_lightcurve(path)
+        np.testing.assert_allclose(ts.time.mjd, expected.time.mjd)
+        np.testing.assert_allclose(ts["mag"], expected["mag"])
+        assert [str(b) for b in ts["band"]] == ["r", "g", "g"]

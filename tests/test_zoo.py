@@ -154,3 +154,14 @@ def test_colour_models_read_8_bit_images_and_radio_cnn_reads_fluxes():
     assert astrozoo.resolve_spec("galaxy-resnet").input.eight_bit
     assert astrozoo.resolve_spec("rings-resnet").input.eight_bit
     assert not astrozoo.resolve_spec("radio-cnn").input.eight_bit
+
+
+@pytest.mark.data
+def test_rrlyrae_models_read_a_stripe82_light_curve_saved_as_fits_like_its_csv(data_dir, tmp_path):
+    from astropy.table import Table
+
+    csv = sorted((data_dir / "rrlyrae_s82" / "light-curves").glob("*.csv"))[0]
+    Table.read(csv, format="ascii.csv").write(tmp_path / f"{csv.stem}.fits")
+    table = astrozoo.predict("rrlyrae-gru", [csv, tmp_path / f"{csv.stem}.fits"])
+    assert not any(table["error"]) and table["label"][0] == table["label"][1]
+    assert table["p_RRab"][0] == pytest.approx(table["p_RRab"][1], abs=1e-6)

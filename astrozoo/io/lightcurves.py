@@ -20,10 +20,11 @@ FLUX_COLUMNS = ("PDCSAP_FLUX", "SAP_FLUX", "FLUX")
 def read_lightcurve(path: str | os.PathLike):
     """Reads a light curve as an `astropy.timeseries.TimeSeries`, sorted by time.
 
-    Supported: CSV with columns ``time`` (MJD), ``mag``, ``magerr``, ``band``
-    (the Stripe 82 files), and light-curve FITS tables with ``TIME`` and
-    ``PDCSAP_FLUX`` or ``SAP_FLUX`` (Kepler, K2, TESS), where cadences flagged in
-    ``QUALITY`` or with non-finite flux are dropped.
+    Supported: magnitude tables with columns ``time`` (MJD), ``mag``, ``magerr``,
+    ``band`` (any letter case), as CSV (the Stripe 82 files) or as a FITS binary
+    table; and light-curve FITS tables with ``TIME`` and ``PDCSAP_FLUX`` or
+    ``SAP_FLUX`` (Kepler, K2, TESS), where cadences flagged in ``QUALITY`` or
+    with non-finite flux are dropped.
 
     Returns:
         A TimeSeries with ``mag``/``magerr`` (CSV) or ``flux``/``flux_err``
@@ -56,14 +57,12 @@ def read_lightcurve(path: str | os.PathLike):
 
 def _read_csv_lightcurve(path: Path):
     from astropy.table import Table  # noqa: PLC0415
-    from astropy.time import Time  # noqa: PLC0415
-    from astropy.timeseries import TimeSeries  # noqa: PLC0415
 
     try:
         table = Table.read(path, format="ascii.csv")
     except Exception as err:  # noqa: BLE001 (astropy's ascii readers raise many kinds)
         raise InputError(f"{str(path)!r}: not a readable CSV light curve ({err}).") from None
-    if all(c in table.colnames for c in ALERCE_COLUMNS) and "time" not in table.colnames:
+    if all(c in table.colnames for c in ALERCE_COLUMNS) and _magnitude_columns(table.colnames) is None:
         objects = _alerce_objects(table, path)
         if len(objects) != 1:
             raise InputError(
@@ -71,20 +70,35 @@ def _read_csv_lightcurve(path: Path):
                 "(use read_alerce_detections for a multi-object file)."
             )
         return next(iter(objects.values()))
-    missing = [c for c in CSV_COLUMNS if c not in table.colnames]
-    if missing:
+    return _magnitude_lightcurve(table, path)
+
+
+def _magnitude_columns(names) -> dict | None:
+    """``{"time": actual name, ...}`` when a table has every `CSV_COLUMNS` column (any case)."""
+    lower = {name.lower(): name for name in names}
+    if all(c in lower for c in CSV_COLUMNS):
+        return {c: lower[c] for c in CSV_COLUMNS}
+    return None
+
+
+def _magnitude_lightcurve(table, path: Path):
+    """A TimeSeries from a table with time (MJD), mag, magerr and band columns."""
+    from astropy.time import Time  # noqa: PLC0415
+    from astropy.timeseries import TimeSeries  # noqa: PLC0415
+
+    columns = _magnitude_columns(table.colnames)
+    if columns is None:
+        missing = [c for c in CSV_COLUMNS if c not in {n.lower() for n in table.colnames}]
         raise InputError(
             f"{str(path)!r}: missing light-curve columns {missing}. Expected columns "
             f"{list(CSV_COLUMNS)}; found {table.colnames}."
         )
     try:
-        time = np.asarray(table["time"], dtype=np.float64)
-        mag = np.asarray(table["mag"], dtype=np.float64)
-        err = np.asarray(table["magerr"], dtype=np.float64)
+        time, mag, err = (np.asarray(table[columns[c]], dtype=np.float64) for c in ("time", "mag", "magerr"))
     except (TypeError, ValueError) as error:
         raise InputError(f"{str(path)!r}: non-numeric time, mag or magerr ({error}).") from None
     good = np.isfinite(time) & np.isfinite(mag) & np.isfinite(err)
-    bands = np.asarray(table["band"]).astype(str)
+    bands = np.char.strip(np.asarray(table[columns["band"]]).astype(str))
     return TimeSeries(
         time=Time(time[good], format="mjd"),
         data={"mag": mag[good], "magerr": err[good], "band": bands[good]},
@@ -99,9 +113,14 @@ def _read_fits_lightcurve(path: Path):
     try:
         with fits.open(path, memmap=False) as hdul:
             hdu = next((h for h in hdul if isinstance(h, fits.BinTableHDU)), None)
+            if hdu is not None and _magnitude_columns(hdu.columns.names):
+                from astropy.table import Table  # noqa: PLC0415
+
+                return _magnitude_lightcurve(Table(hdu.data), path)
             if hdu is None or "TIME" not in hdu.columns.names:
                 raise InputError(
-                    f"{str(path)!r}: no binary table with a TIME column (expected a light-curve FITS)."
+                    f"{str(path)!r}: no binary table with a TIME column (expected a light-curve FITS) "
+                    f"or with columns {list(CSV_COLUMNS)}."
                 )
             names = hdu.columns.names
             flux_name = next((n for n in FLUX_COLUMNS if n in names), None)
