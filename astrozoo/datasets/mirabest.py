@@ -33,6 +33,9 @@ PIXEL_SCALE_ARCSEC = 1.8
 FIELD_OF_VIEW_ARCSEC = 270.0  # the cutouts' 150 pixels
 _NAME = re.compile(r"^(?P<cls>[123])(?P<conf>[01])(?P<morph>\d)_(?P<ra>[\d.]+)(?P<dec>[+-][\d.]+)_"
                    r"(?P<z>[\d.]+)_(?P<size>[\d.]+)\.fits(\.fz)?$")  # fmt: skip
+# The batched release's image names: CMT_RA_DEC.png.
+_BATCH_NAME = re.compile(r"^(?P<cls>[123])(?P<conf>[01])(?P<morph>\d)_(?P<ra>[\d.]+)_(?P<dec>[+-][\d.]+)"
+                         r"\.png$")  # fmt: skip
 
 
 def catalog(data_dir=None):
@@ -126,10 +129,6 @@ def batch_only_sources(data_dir=None, table=None, min_separation_arcsec: float =
     keep = nearest.arcsec > min_separation_arcsec
     x = np.asarray(images, dtype=np.float32)[keep][..., np.newaxis]
     return Split(x, np.asarray(labels)[keep], np.asarray(names)[keep])
-
-
-_BATCH_NAME = re.compile(r"^(?P<cls>[123])(?P<conf>[01])(?P<morph>\d)_(?P<ra>[\d.]+)_(?P<dec>[+-][\d.]+)"
-                         r"\.png$")  # fmt: skip
 
 
 def read_batches(data_dir=None, archive: str | Path | None = None) -> dict[str, dict]:

@@ -47,29 +47,23 @@ def cutout(path: str | os.PathLike, position, size, hdu: int | str | None = None
         >>> pixels.shape, round(meta.pixel_scale_arcsec, 2)
         ((10, 10, 1), 1.8)
     """
-    from astropy.nddata import Cutout2D, NoOverlapError  # noqa: PLC0415
+    from astropy.nddata import NoOverlapError  # noqa: PLC0415
 
     pixels, meta = read_image(path, hdu=hdu)
     if meta.wcs is None:
         raise InputError(
             f"{os.fspath(path)!r}: no celestial WCS in the header, so no sky cutout is possible."
         )
-    planes = []
     try:
-        for channel in range(pixels.shape[-1]):
-            piece = Cutout2D(
-                pixels[..., channel], position, size, wcs=meta.wcs, mode="partial", fill_value=fill_value
-            )
-            planes.append(piece.data)
+        data, wcs = _cut_channels(pixels, position, size, meta.wcs, fill_value)
     except NoOverlapError:
         raise InputError(
             f"{os.fspath(path)!r}: position {position.to_string('hmsdms')} is outside the image."
         ) from None
     except ValueError as err:
         raise InputError(f"{os.fspath(path)!r}: cannot cut out {size!r} at {position}: {err}") from None
-    data = np.stack(planes, axis=-1).astype(np.float32)
     cut = ImageMeta(
-        path=meta.path, hdu=meta.hdu, header=meta.header, wcs=piece.wcs,
+        path=meta.path, hdu=meta.hdu, header=meta.header, wcs=wcs,
         pixel_scale_arcsec=meta.pixel_scale_arcsec, unit=meta.unit, band=meta.band,
         mask=~np.isfinite(data),
     )  # fmt: skip
@@ -104,8 +98,6 @@ def central_field(pixels: np.ndarray, meta: ImageMeta, field_arcsec: float) -> n
         >>> padded.shape, int(np.isfinite(padded).sum())
         ((150, 150, 1), 10000)
     """
-    from astropy.nddata import Cutout2D  # noqa: PLC0415
-
     if not meta.pixel_scale_arcsec:
         return pixels
     side = max(1, round(float(field_arcsec) / meta.pixel_scale_arcsec))
@@ -113,11 +105,18 @@ def central_field(pixels: np.ndarray, meta: ImageMeta, field_arcsec: float) -> n
     if (height, width) == (side, side):
         return pixels
     centre = ((width - 1) / 2.0, (height - 1) / 2.0)  # (x, y), as Cutout2D wants it
-    planes = [
-        Cutout2D(pixels[..., c], centre, side, mode="partial", fill_value=np.nan, copy=True).data
+    return _cut_channels(pixels, centre, side)[0]
+
+
+def _cut_channels(pixels: np.ndarray, position, size, wcs=None, fill_value=np.nan):
+    """`astropy.nddata.Cutout2D` of every channel of (H, W, C) pixels: ``(float32 cutout, its WCS)``."""
+    from astropy.nddata import Cutout2D  # noqa: PLC0415
+
+    pieces = [
+        Cutout2D(pixels[..., c], position, size, wcs=wcs, mode="partial", fill_value=fill_value, copy=True)
         for c in range(pixels.shape[-1])
     ]
-    return np.stack(planes, axis=-1).astype(np.float32)
+    return np.stack([piece.data for piece in pieces], axis=-1).astype(np.float32), pieces[-1].wcs
 
 
 def read_pixels(
