@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
+import tempfile
 import time
 
 import numpy as np
@@ -198,6 +201,27 @@ def test_known_wrong_headers_are_corrected_and_others_refused(tmp_path):
     other.write_text("#a b\n1 2 3\n")
     with pytest.raises(InputError, match=r"other\.txt.*names 2 columns but the first data line has 3"):
         read_table(other)
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress])
+def test_compressed_tables_read_the_same_and_leave_no_temporary_files(tmp_path, monkeypatch, compress):
+    text = b"#zs u g\n0.08 19.6 18.1\n0.12 19.8 17.9\n"
+    path = tmp_path / "mgs.txt.compressed"
+    path.write_bytes(compress(text))
+    temporary = tmp_path / "tmpdir"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    table = read_table(path)
+    assert table.colnames == ["zs", "u", "g"] and list(table["g"]) == [18.1, 17.9]
+    assert list(temporary.iterdir()) == []  # astropy's reader left a copy of every bzip2 file here
+
+
+def test_truncated_compressed_table_is_an_input_error(tmp_path):
+    path = tmp_path / "cut.txt.bz2"
+    data = bz2.compress(b"#a b\n" + b"1 2\n" * 1000)
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"cut\.txt\.bz2.*not a readable table"):
+        read_table(path)
 
 
 def test_ogle_catalogue_reads_every_row(data_dir):

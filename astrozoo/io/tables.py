@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,12 +62,34 @@ def read_table(path: str | os.PathLike):
     return table
 
 
+# Compressed text is recognized by its first bytes, whatever the file is called.
+_DECOMPRESSORS = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """Reads a text file as UTF-8, decompressing gzip, bzip2 and xz on the fly.
+
+    Unlike astropy's ``get_readable_fileobj``, which copies a bzip2 file to a
+    temporary file it never deletes, nothing is written anywhere.
+
+    Example:
+        >>> import bz2, tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.txt.bz2"
+        >>> _ = p.write_bytes(bz2.compress(b"#a b\\n1 2\\n"))
+        >>> read_text(p)
+        '#a b\\n1 2\\n'
+    """
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    opener = next((opener for signature, opener in _DECOMPRESSORS if magic.startswith(signature)), open)
+    with opener(path, "rt", encoding="utf-8") as f:
+        return f.read()
+
+
 def _read_text_table(path: Path):
     from astropy.io import ascii as astropy_ascii  # noqa: PLC0415
-    from astropy.utils.data import get_readable_fileobj  # noqa: PLC0415
 
-    with get_readable_fileobj(str(path), encoding="utf-8") as f:  # also gzip, bzip2, xz
-        text = f.read()
+    text = read_text(path)
     lines = text.splitlines()
     header = [line for line in lines if line.startswith("#")]
     data = [line for line in lines if line.strip() and not line.startswith("#")]

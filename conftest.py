@@ -1,0 +1,19 @@
+"""Fixtures for every test and doctest, in ``tests/`` and in the package's docstrings."""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _temporary_files_under_tmp_path(tmp_path, monkeypatch):
+    """Points `tempfile` at the test's own folder, which pytest cleans up.
+
+    The docstring examples make folders with ``tempfile.mkdtemp()`` as a user
+    would; without this, every test run left them in the system's temporary folder.
+    """
+    folder = tmp_path / "tempfile"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
