@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from astrozoo.datasets import decals_rings, gz2_spirals, mirabest, ogle3, photoz_mgs, rrlyrae_s82, sdss_dr14
+from astrozoo.datasets.base import EXTRA_TRAIN
 from astrozoo.io import lightcurve_to_sequence, read_image, read_lightcurve
 
 _INSTRUCTIONS = (
@@ -39,9 +40,10 @@ _INSTRUCTIONS = (
 class _AstrozooBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     """Shared plumbing: splits come from the astrozoo dataset module's `load_splits`."""
 
-    VERSION = tfds.core.Version("1.0.0")
+    VERSION = tfds.core.Version("1.1.0")
     RELEASE_NOTES: ClassVar[dict] = {
-        "1.0.0": "First release, splits identical to astrozoo.datasets (seed 20261126)."
+        "1.0.0": "First release, splits identical to astrozoo.datasets (seed 20261126).",
+        "1.1.0": "astrozoo_mirabest: the extra_train split (sources only in MiraBest's batched release).",
     }
     module = None
     splits = ("train", "validation", "test")
@@ -64,7 +66,7 @@ class _AstrozooBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     def _split_generators(self, dl_manager):
         root = Path(dl_manager.manual_dir)
         parts = self.module.load_splits(data_dir=root.parent)
-        return {name: self._generate_examples(parts[name]) for name in self.splits}
+        return {name: self._generate_examples(parts[name]) for name in self.splits if name in parts}
 
     def _label(self, y):
         return int(y)  # a class index; regression builders override this
@@ -79,11 +81,18 @@ def _instructions(module) -> str:
 
 
 class AstrozooMirabest(_AstrozooBuilder):
-    """MiraBest confident FRI/FRII FIRST images (150x150 float32, Jy/beam)."""
+    """MiraBest confident FRI/FRII FIRST images (150x150 float32, Jy/beam).
+
+    ``uncertain`` holds the sources with uncertain labels (never trained on);
+    ``extra_train``, when ``batches.tar.gz`` is in the manual folder, the sources
+    only MiraBest's batched release holds, as its 8-bit images (values 0-255, not
+    Jy/beam): `astrozoo train radio-cnn` trains on them too (see
+    `astrozoo.datasets.mirabest.batch_only_sources`).
+    """
 
     module = mirabest
     MANUAL_DOWNLOAD_INSTRUCTIONS = _instructions(mirabest)
-    splits = ("train", "validation", "test", "uncertain")
+    splits = ("train", "validation", "test", "uncertain", EXTRA_TRAIN)
 
     def _features(self):
         return {
@@ -92,6 +101,8 @@ class AstrozooMirabest(_AstrozooBuilder):
         }
 
     def _encode(self, x):
+        if isinstance(x, np.ndarray):  # an 8-bit image of the batched release, already read
+            return {"input": x.astype(np.float32)}
         return {"input": np.nan_to_num(read_image(x)[0])}
 
 
