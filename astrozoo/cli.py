@@ -218,13 +218,17 @@ def _train(args) -> int:
 def _cv(args) -> int:
     from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
     from astrozoo.training import cross_validate  # noqa: PLC0415
+    from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
+
+    headline = RECIPES[args.model].headline if args.model in RECIPES else None
+
+    def report(fold: int, metrics: dict) -> None:
+        print(f"fold {fold}: {headline} {metrics[headline]:.4f} (n={metrics['n']})", flush=True)
 
     result = cross_validate(
         args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed,
-        members=args.members, overrides=dict(args.overrides or ()),
+        members=args.members, overrides=dict(args.overrides or ()), on_fold=report,
     )  # fmt: skip
-    for fold, score in enumerate(result["scores"]):
-        print(f"fold {fold}: {result['headline']} {score:.4f} (n={result['per_fold'][fold]['n']})")
     summary = f"{result['headline']} {result['mean']:.4f} +- {result['std']:.4f} over {args.folds} folds"
     summary += f", {result['members']} member(s) per fold"
     summary += "".join(f", {key}={json.dumps(value)}" for key, value in result["overrides"].items())

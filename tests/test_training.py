@@ -141,8 +141,14 @@ def test_baselines_are_trained_once_by_train_and_never_by_cv(data_dir, tmp_path,
     assert set(metrics["half_trained"]) == {"validation", "test"}
     assert "## Baseline: half trained" in (folder / "README.md").read_text()
     calls.update(model=0, baseline=0)
-    result = cross_validate("tiny-sdss", folds=2, data_dir=data_dir)
+    reported = []  # each fold is reported as soon as it is scored, before the next one trains
+
+    def on_fold(fold, metrics):
+        reported.append((fold, metrics, calls["model"]))
+
+    result = cross_validate("tiny-sdss", folds=2, data_dir=data_dir, on_fold=on_fold)
     assert calls == {"model": 2, "baseline": 0} and result["members"] == 1
+    assert reported == [(0, result["per_fold"][0], 1), (1, result["per_fold"][1], 2)]
 
 
 def test_set_trains_and_cross_validates_a_variant_of_a_recipe(data_dir, tmp_path, capsys):

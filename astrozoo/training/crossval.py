@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -56,6 +57,7 @@ def cross_validate(
     verbose: int = 0,
     members: int | None = None,
     overrides: dict | None = None,
+    on_fold: Callable[[int, dict], None] | None = None,
 ) -> dict:
     """Cross-validates a zoo recipe on its training and validation data; never reads the test split.
 
@@ -78,6 +80,8 @@ def cross_validate(
             ``members=1`` with the default to see what an ensemble adds.
         overrides: builder arguments replacing the recipe's, to score a variant
             on the same folds (e.g. ``{"augment": "rotation"}``).
+        on_fold: called as ``on_fold(fold, metrics)`` as soon as each fold is
+            scored (``astrozoo cv`` prints it), since a run can take many minutes.
 
     Returns:
         ``{"model", "folds", "members", "overrides", "headline", "scores", "mean",
@@ -111,6 +115,8 @@ def cross_validate(
             fold_splits = with_extra_training({**fold_splits, EXTRA_TRAIN: extra})
         model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members, overrides)
         per_fold.append(evaluate(model, _take(pooled, held)))
+        if on_fold is not None:
+            on_fold(fold, per_fold[-1])
     scores = [metrics[recipe.headline] for metrics in per_fold]
     return {
         "model": name,
