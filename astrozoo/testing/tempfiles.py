@@ -1,4 +1,8 @@
-"""Fixtures for every test and doctest, in ``tests/`` and in the package's docstrings."""
+"""A pytest plugin for astrozoo's own test suite: temporary files stay under each test's ``tmp_path``.
+
+Loaded by ``-p astrozoo.testing.tempfiles`` in ``setup.cfg``, so it covers the
+tests in ``tests/`` and the docstring examples in the package alike.
+"""
 
 from __future__ import annotations
 
