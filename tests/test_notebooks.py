@@ -18,12 +18,13 @@ def test_notebook_is_committed_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path, monkeypatch):
+def test_notebook_runs(path, monkeypatch, tmp_path):
     from nbclient import NotebookClient
 
     monkeypatch.setenv("ASTROZOO_FAST", "1")
     monkeypatch.setenv("ASTROZOO_DATA", str(DATA_DIR.resolve()))
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the kernel's tempfile folders go where pytest cleans up
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
