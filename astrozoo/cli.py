@@ -220,9 +220,8 @@ def _cv(args) -> int:
     from astrozoo.training import cross_validate  # noqa: PLC0415
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
-    headline = RECIPES[args.model].headline if args.model in RECIPES else None
-
-    def report(fold: int, metrics: dict) -> None:
+    def report(fold: int, metrics: dict) -> None:  # called once cross_validate has checked the name
+        headline = RECIPES[args.model].headline
         print(f"fold {fold}: {headline} {metrics[headline]:.4f} (n={metrics['n']})", flush=True)
 
     result = cross_validate(
