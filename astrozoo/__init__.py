@@ -15,6 +15,7 @@ from astrozoo.errors import (
     InputError,
     IntegrityError,
     ModelNotFoundError,
+    TrainingError,
 )
 from astrozoo.hub import push
 from astrozoo.loading import load, resolve_spec, save
@@ -30,6 +31,7 @@ __all__ = [
     "IntegrityError",
     "ModelNotFoundError",
     "ModelSpec",
+    "TrainingError",
     "builders",
     "layers",
     "list_models",

@@ -41,3 +41,7 @@ class IntegrityError(AstrozooError):
 
 class InputError(AstrozooError, ValueError):
     """An input file or value that cannot be turned into model input."""
+
+
+class TrainingError(AstrozooError, RuntimeError):
+    """A training run that ended without a usable model (e.g. one that learned nothing)."""

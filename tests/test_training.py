@@ -210,3 +210,57 @@ def test_extra_training_examples_are_trained_on_and_never_scored(data_dir, tmp_p
     assert len(seen) == 2 and all(extra_ids <= train_ids and not extra_ids & val for train_ids, val in seen)
     pooled = sdss_dr14.load_splits(data_dir)
     assert sum(fold["n"] for fold in result["per_fold"]) == len(pooled["train"]) + len(pooled["validation"])
+
+
+def _zeroed(model):
+    """The model with every weight 0: it answers the same thing for every input, as a failed training does."""
+    for weights in model.trainable_weights:
+        weights.assign(np.zeros(weights.shape))
+    return model
+
+
+def test_train_refuses_a_model_that_learned_nothing_and_writes_nothing(
+    data_dir, tmp_path, monkeypatch, capsys
+):
+    from astrozoo.training import fit, train
+    from astrozoo.training.recipes import RECIPES, Recipe
+
+    def build_and_fit(splits, epochs, verbose, overrides=None):
+        model = astrozoo.builders.mlp(sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES, hidden_units=[4],
+                                      adapt_data=splits["train"].x)  # fmt: skip
+        fit(model, splits["train"], splits["validation"], epochs, verbose=0)
+        return _zeroed(model)
+
+    monkeypatch.setitem(
+        RECIPES, "stuck", Recipe("stuck", sdss_dr14, build_and_fit, epochs=1, description="x")
+    )
+    with pytest.raises(
+        astrozoo.TrainingError, match=r"stuck \(seed 3\) did not learn: it answers 'STAR' for all 1204"
+    ):
+        train("stuck", data_dir, output=tmp_path / "stuck", seed=3, verbose=0)
+    assert not (tmp_path / "stuck").exists()
+    capsys.readouterr()
+    assert main(["cv", "stuck", "--data", str(data_dir), "--folds", "2"]) == 0  # cv reports, train refuses
+    assert capsys.readouterr().out.count("answers one class for every example, so it learned nothing") == 2
+
+
+def test_ensure_learned_compares_a_regressor_with_the_training_mean():
+    from astrozoo.datasets import Split
+    from astrozoo.training import ensure_learned
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 2)).astype("float32")
+    y = (0.3 * x[:, 0] + 0.5).astype("float32")
+    data = Split(x, y, np.arange(200))
+    model = astrozoo.builders.mlp(["a", "b"], task="regression", target_names=["z"], hidden_units=[4])
+    with pytest.raises(
+        astrozoo.TrainingError, match=r"RMSE 0\.5\d* is no better than .* training mean \(0\.29"
+    ):
+        ensure_learned(_zeroed(model), data, data, "zeroed")
+    model.layers[-1].bias.assign([0.5])  # now the constant is the training mean: still no better
+    with pytest.raises(astrozoo.TrainingError, match="no better than always answering the training mean"):
+        ensure_learned(model, data, data)
+    exact = astrozoo.builders.mlp(["a", "b"], task="regression", target_names=["z"], hidden_units=[])
+    exact.layers[-1].kernel.assign([[0.3], [0.0]])
+    exact.layers[-1].bias.assign([0.5])
+    ensure_learned(exact, data, data)  # a model that learned the relation passes

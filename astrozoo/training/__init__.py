@@ -1,7 +1,7 @@
 """Reproducible training of the zoo models (`astrozoo train NAME`), cross-validation (`astrozoo cv`)."""
 
 from astrozoo.training.crossval import cross_validate, stratified_folds
-from astrozoo.training.fitting import balanced_class_weights, fit
+from astrozoo.training.fitting import balanced_class_weights, ensure_learned, fit
 from astrozoo.training.metrics import classification_report, regression_report
 from astrozoo.training.train import RECIPES, train
 
@@ -10,6 +10,7 @@ __all__ = [
     "balanced_class_weights",
     "classification_report",
     "cross_validate",
+    "ensure_learned",
     "fit",
     "regression_report",
     "stratified_folds",

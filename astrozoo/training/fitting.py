@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from astrozoo.datasets import Split
+from astrozoo.errors import TrainingError
 from astrozoo.spec import spec
 
 
@@ -56,3 +57,51 @@ def fit(
         train.x, train.y, validation_data=(validation.x, validation.y), epochs=epochs,
         batch_size=batch_size, class_weight=class_weight, callbacks=callbacks, verbose=verbose,
     )  # fmt: skip
+
+
+def ensure_learned(model: keras.Model, train: Split, validation: Split, name: str = "the model") -> None:
+    """Refuses a trained model that does no better than one constant answer on validation.
+
+    A network can fail to train (a bad initialization, too high a learning rate)
+    and still be saved by early stopping at its least bad epoch. Such a model
+    answers the same class for every example, or predicts a regression target
+    no better than the training mean; `astrozoo.training.train` calls this
+    before writing anything, so that no such model is ever saved.
+
+    Raises:
+        TrainingError: every validation example gets the same class, or the
+            validation RMSE is not below that of always answering the
+            training mean.
+
+    Example:
+        >>> import numpy as np
+        >>> from astrozoo import builders
+        >>> model = builders.mlp(["a"], class_names=["x", "y"], hidden_units=[2])
+        >>> for weights in model.trainable_weights:  # a network whose weights are all 0
+        ...     _ = weights.assign(np.zeros(weights.shape))
+        >>> data = Split(np.array([[0.0], [1.0]]), np.array([0, 1]), np.array(["p", "q"]))
+        >>> ensure_learned(model, data, data, "demo")
+        Traceback (most recent call last):
+        ...
+        astrozoo.errors.TrainingError: demo did not learn: it answers 'x' for all 2 validation examples...
+    """
+    model_spec = spec(model)
+    predicted = np.asarray(model.predict(validation.x, batch_size=256, verbose=0))
+    advice = "Nothing was written. Try another --seed or a lower learning rate, or check the labels."
+    if model_spec.task == "classification":
+        answers = np.unique(predicted.argmax(axis=1))
+        if len(answers) == 1 and len(validation) > 1:
+            raise TrainingError(
+                f"{name} did not learn: it answers {model_spec.class_names[answers[0]]!r} for all "
+                f"{len(validation)} validation examples. {advice}"
+            )
+        return
+    truth = np.asarray(validation.y, dtype=np.float64).reshape(len(validation), -1)
+    rmse = float(np.sqrt(np.mean((predicted.reshape(truth.shape) - truth) ** 2)))
+    train_mean = np.asarray(train.y, dtype=np.float64).reshape(len(train), -1).mean(axis=0)
+    constant = float(np.sqrt(np.mean((train_mean - truth) ** 2)))
+    if not rmse < constant:
+        raise TrainingError(
+            f"{name} did not learn: its validation RMSE {rmse:.4g} is no better than always answering "
+            f"the training mean ({constant:.4g}). {advice}"
+        )

@@ -16,6 +16,7 @@ from astrozoo.errors import ConfigError, ModelNotFoundError
 from astrozoo.integrity import atomic_write_text, file_record
 from astrozoo.loading import save
 from astrozoo.spec import spec
+from astrozoo.training.fitting import ensure_learned
 from astrozoo.training.metrics import classification_report, regression_report
 from astrozoo.training.recipes import RECIPES, fit_members
 
@@ -53,6 +54,11 @@ def train(
 
     Returns:
         The model folder.
+
+    Raises:
+        TrainingError: the trained model answers one class for every validation
+            example (or a regressor does no better than the training mean);
+            nothing is written (see `astrozoo.training.fitting.ensure_learned`).
     """
     if name not in RECIPES:
         raise ModelNotFoundError.for_name(name, RECIPES)
@@ -76,6 +82,7 @@ def train(
     split_sizes = {part: len(split) for part, split in splits.items()}  # extra_train separately
     splits = with_extra_training(splits)
     model = fit_members(recipe, splits, epochs, verbose, members, overrides)
+    ensure_learned(model, splits["train"], splits["validation"], f"{name} (seed {seed})")
     others = recipe.baselines(model, splits, epochs, verbose) if recipe.baselines else {}
     wall_time = time.perf_counter() - started
     scored = [part for part in splits if part != "train"]  # validation, test, and extras like "uncertain"
