@@ -87,7 +87,9 @@ def ensure_learned(model: keras.Model, train: Split, validation: Split, name: st
     """
     model_spec = spec(model)
     predicted = np.asarray(model.predict(validation.x, batch_size=256, verbose=0))
-    advice = "Nothing was written. Try another --seed or a lower learning rate, or check the labels."
+    advice = (
+        "Nothing was written. Try another --seed (another initialization), or check the labels and inputs."
+    )
     if model_spec.task == "classification":
         answers = np.unique(predicted.argmax(axis=1))
         if len(answers) == 1 and len(validation) > 1:
