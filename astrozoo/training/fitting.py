@@ -87,15 +87,12 @@ def ensure_learned(model: keras.Model, train: Split, validation: Split, name: st
     """
     model_spec = spec(model)
     predicted = np.asarray(model.predict(validation.x, batch_size=256, verbose=0))
-    advice = (
-        "Nothing was written. Try another --seed (another initialization), or check the labels and inputs."
-    )
     if model_spec.task == "classification":
         answers = np.unique(predicted.argmax(axis=1))
         if len(answers) == 1 and len(validation) > 1:
             raise TrainingError(
                 f"{name} did not learn: it answers {model_spec.class_names[answers[0]]!r} for all "
-                f"{len(validation)} validation examples. {advice}"
+                f"{len(validation)} validation examples."
             )
         return
     truth = np.asarray(validation.y, dtype=np.float64).reshape(len(validation), -1)
@@ -105,5 +102,5 @@ def ensure_learned(model: keras.Model, train: Split, validation: Split, name: st
     if not rmse < constant:
         raise TrainingError(
             f"{name} did not learn: its validation RMSE {rmse:.4g} is no better than always answering "
-            f"the training mean ({constant:.4g}). {advice}"
+            f"the training mean ({constant:.4g})."
         )

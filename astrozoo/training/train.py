@@ -12,7 +12,7 @@ import numpy as np
 
 from astrozoo import manifest
 from astrozoo.datasets.base import SPLIT_SEED, with_extra_training
-from astrozoo.errors import ConfigError, ModelNotFoundError
+from astrozoo.errors import ConfigError, ModelNotFoundError, TrainingError
 from astrozoo.integrity import atomic_write_text, file_record
 from astrozoo.loading import save
 from astrozoo.spec import spec
@@ -82,7 +82,13 @@ def train(
     split_sizes = {part: len(split) for part, split in splits.items()}  # extra_train separately
     splits = with_extra_training(splits)
     model = fit_members(recipe, splits, epochs, verbose, members, overrides)
-    ensure_learned(model, splits["train"], splits["validation"], f"{name} (seed {seed})")
+    try:
+        ensure_learned(model, splits["train"], splits["validation"], f"{name} (seed {seed})")
+    except TrainingError as err:
+        raise TrainingError(
+            f"{err} Nothing was written. Try another --seed (another initialization), or check the "
+            "labels and inputs."
+        ) from None
     others = recipe.baselines(model, splits, epochs, verbose) if recipe.baselines else {}
     wall_time = time.perf_counter() - started
     scored = [part for part in splits if part != "train"]  # validation, test, and extras like "uncertain"
