@@ -216,17 +216,15 @@ def _train(args) -> int:
 
 
 def _cv(args) -> int:
-    import numpy as np  # noqa: PLC0415
-
     from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
     from astrozoo.training import cross_validate  # noqa: PLC0415
+    from astrozoo.training.metrics import single_answer  # noqa: PLC0415
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
     def report(fold: int, metrics: dict) -> None:  # called once cross_validate has checked the name
         headline = RECIPES[args.model].headline
         line = f"fold {fold}: {headline} {metrics[headline]:.4f} (n={metrics['n']})"
-        counts = metrics.get("confusion_matrix", {}).get("counts")  # classifiers only
-        if counts is not None and np.count_nonzero(np.sum(counts, axis=0)) == 1:  # one class for all
+        if "confusion_matrix" in metrics and single_answer(metrics) is not None:  # classifiers only
             line += "; it answers one class for every example, so it learned nothing (train would refuse it)"
         print(line, flush=True)
 

@@ -8,6 +8,7 @@ import numpy as np
 from astrozoo.datasets import Split
 from astrozoo.errors import TrainingError
 from astrozoo.spec import spec
+from astrozoo.training.metrics import classification_report, single_answer
 
 
 def balanced_class_weights(y: np.ndarray, n_classes: int, power: float = 1.0) -> dict[int, float]:
@@ -88,11 +89,10 @@ def ensure_learned(model: keras.Model, train: Split, validation: Split, name: st
     model_spec = spec(model)
     predicted = np.asarray(model.predict(validation.x, batch_size=256, verbose=0))
     if model_spec.task == "classification":
-        answers = np.unique(predicted.argmax(axis=1))
-        if len(answers) == 1 and len(validation) > 1:
+        answer = single_answer(classification_report(predicted, validation.y, model_spec.class_names))
+        if answer is not None and len(validation) > 1:
             raise TrainingError(
-                f"{name} did not learn: it answers {model_spec.class_names[answers[0]]!r} for all "
-                f"{len(validation)} validation examples."
+                f"{name} did not learn: it answers {answer!r} for all {len(validation)} validation examples."
             )
         return
     truth = np.asarray(validation.y, dtype=np.float64).reshape(len(validation), -1)

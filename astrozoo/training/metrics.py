@@ -62,6 +62,22 @@ def classification_report(probabilities, y_true, class_names: Sequence[str]) -> 
     }
 
 
+def single_answer(report: dict) -> str | None:
+    """The class a classifier gave every example of a `classification_report`, or None if it gave several.
+
+    A network that failed to train answers one class whatever its input.
+
+    Example:
+        >>> single_answer(classification_report([[0.2, 0.8], [0.4, 0.6]], [0, 1], ["FRI", "FRII"]))
+        'FRII'
+        >>> single_answer(classification_report([[0.9, 0.1], [0.4, 0.6]], [0, 1], ["FRI", "FRII"])) is None
+        True
+    """
+    matrix = report["confusion_matrix"]
+    answered = np.flatnonzero(np.sum(matrix["counts"], axis=0))
+    return matrix["labels"][answered[0]] if len(answered) == 1 else None
+
+
 def regression_report(z_pred, z_true, outlier_threshold: float = 0.15) -> dict:
     """Photometric-redshift scores of Δz/(1+z): NMAD, bias, scatter and outlier fraction.
 
