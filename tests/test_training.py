@@ -248,6 +248,7 @@ def test_train_refuses_a_model_that_learned_nothing_and_writes_nothing(
 def test_ensure_learned_compares_a_regressor_with_the_training_mean():
     from astrozoo.datasets import Split
     from astrozoo.training import ensure_learned
+    from astrozoo.training.train import evaluate
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 2)).astype("float32")
@@ -257,11 +258,11 @@ def test_ensure_learned_compares_a_regressor_with_the_training_mean():
     with pytest.raises(
         astrozoo.TrainingError, match=r"RMSE 0\.5\d* is no better than .* training mean \(0\.29"
     ):
-        ensure_learned(_zeroed(model), data, data, "zeroed")
+        ensure_learned(evaluate(_zeroed(model), data), y, y, "zeroed")
     model.layers[-1].bias.assign([0.5])  # now the constant is the training mean: still no better
     with pytest.raises(astrozoo.TrainingError, match="no better than always answering the training mean"):
-        ensure_learned(model, data, data)
+        ensure_learned(evaluate(model, data), y, y)
     exact = astrozoo.builders.mlp(["a", "b"], task="regression", target_names=["z"], hidden_units=[])
     exact.layers[-1].kernel.assign([[0.3], [0.0]])
     exact.layers[-1].bias.assign([0.5])
-    ensure_learned(exact, data, data)  # a model that learned the relation passes
+    ensure_learned(evaluate(exact, data), y, y)  # a model that learned the relation passes

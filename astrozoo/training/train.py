@@ -82,8 +82,11 @@ def train(
     split_sizes = {part: len(split) for part, split in splits.items()}  # extra_train separately
     splits = with_extra_training(splits)
     model = fit_members(recipe, splits, epochs, verbose, members, overrides)
+    metrics = {"validation": evaluate(model, splits["validation"])}
     try:
-        ensure_learned(model, splits["train"], splits["validation"], f"{name} (seed {seed})")
+        ensure_learned(
+            metrics["validation"], splits["train"].y, splits["validation"].y, f"{name} (seed {seed})"
+        )
     except TrainingError as err:
         raise TrainingError(
             f"{err} Nothing was written. Try another --seed (another initialization), or check the "
@@ -91,8 +94,8 @@ def train(
         ) from None
     others = recipe.baselines(model, splits, epochs, verbose) if recipe.baselines else {}
     wall_time = time.perf_counter() - started
-    scored = [part for part in splits if part != "train"]  # validation, test, and extras like "uncertain"
-    metrics = {part: evaluate(model, splits[part]) for part in scored}
+    scored = [part for part in splits if part not in ("train", "validation")]  # test, and e.g. "uncertain"
+    metrics.update({part: evaluate(model, splits[part]) for part in scored})
     for label, other in others.items():  # baselines trained on the same split, for comparison
         metrics[label] = {part: evaluate(other, splits[part]) for part in ("validation", "test")}
     metrics["headline"] = recipe.headline
