@@ -266,3 +266,19 @@ def test_ensure_learned_compares_a_regressor_with_the_training_mean():
     exact.layers[-1].kernel.assign([[0.3], [0.0]])
     exact.layers[-1].bias.assign([0.5])
     ensure_learned(evaluate(exact, data), y, y)  # a model that learned the relation passes
+
+
+def test_cosine_schedule_decays_the_learning_rate_to_zero_and_unknown_schedules_are_refused():
+    from astrozoo import builders
+    from astrozoo.datasets import Split
+    from astrozoo.training.fitting import fit
+
+    x = np.random.default_rng(0).normal(size=(40, 2)).astype("float32")
+    data = Split(x, (x[:, 0] > 0).astype(int), np.arange(40))
+    model = builders.mlp(["a", "b"], class_names=["neg", "pos"], hidden_units=(4,))
+    fit(model, data, data, epochs=4, batch_size=10, learning_rate=0.01, schedule="cosine", verbose=0)
+    optimizer = model.optimizer
+    assert int(optimizer.iterations) == 16  # 4 epochs of 4 batches
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # the schedule's end
+    with pytest.raises(ValueError, match="schedule must be 'plateau' or 'cosine'"):
+        fit(model, data, data, epochs=1, schedule="linear", verbose=0)

@@ -1,6 +1,8 @@
-"""The training loop shared by the recipes: Adam, early stopping and LR decay on validation."""
+"""The training loop shared by the recipes: Adam, early stopping and a learning-rate schedule."""
 
 from __future__ import annotations
+
+import math
 
 import keras
 import numpy as np
@@ -34,14 +36,31 @@ def fit(
     patience: int = 15,
     class_weight: dict | None = None,
     loss=None,
+    schedule: str = "plateau",
     verbose: int = 2,
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
 
     Classifiers use sparse categorical cross-entropy, regressors the Huber loss
-    (delta 0.05), unless ``loss`` is given.
-    The learning rate halves after ``patience // 3`` epochs without improvement
-    of the validation loss; training stops after ``patience``.
+    (delta 0.05), unless ``loss`` is given. Training stops after ``patience``
+    epochs without improvement of the validation loss.
+
+    Args:
+        schedule: ``"plateau"`` halves the learning rate after ``patience // 3``
+            epochs without improvement of the validation loss; ``"cosine"`` decays
+            it from ``learning_rate`` to 0 over ``epochs`` epochs (Loshchilov &
+            Hutter 2017), so that the last epochs take small, settling steps.
+        (the other arguments are those of ``keras.Model.fit`` and ``compile``.)
+
+    Example:
+        >>> import numpy as np
+        >>> from astrozoo import builders
+        >>> x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+        >>> data = Split(x, (x[:, 0] > 0).astype(int), np.arange(64))
+        >>> model = builders.mlp(["a", "b"], class_names=["neg", "pos"], hidden_units=(8,))
+        >>> history = fit(model, data, data, epochs=3, schedule="cosine", verbose=0)
+        >>> len(history.history["loss"])
+        3
     """
     task = spec(model).task
     if loss is None:
@@ -49,11 +68,19 @@ def fit(
             "sparse_categorical_crossentropy" if task == "classification" else keras.losses.Huber(delta=0.05)
         )
     metrics = ["accuracy"] if task == "classification" else ["mae"]
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
     callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1)),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     ]
+    if schedule == "plateau":
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1))
+        )
+    elif schedule == "cosine":
+        steps_per_epoch = math.ceil(len(train) / batch_size)
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
+    else:
+        raise ValueError(f"schedule must be 'plateau' or 'cosine'. Received: schedule={schedule!r}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
     return model.fit(
         train.x, train.y, validation_data=(validation.x, validation.y), epochs=epochs,
         batch_size=batch_size, class_weight=class_weight, callbacks=callbacks, verbose=verbose,
