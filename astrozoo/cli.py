@@ -135,8 +135,9 @@ SET_OPTIONS = {
     "action": "append",
     "type": _builder_override,
     "metavar": "KEY=VALUE",
-    "help": "replace one of the recipe's builder arguments, e.g. --set augment=rotation "
-    "--set 'filters=[16, 32]' (repeatable; train then needs --output)",
+    "help": "replace one of the recipe's builder arguments or training settings (learning_rate, "
+    "batch_size, patience, schedule=plateau|cosine), e.g. --set augment=rotation --set 'filters=[16, 32]' "
+    "--set learning_rate=3e-4 (repeatable; train then needs --output)",
 }
 
 

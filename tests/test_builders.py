@@ -152,6 +152,7 @@ def test_resnet_transfer_from_a_model_folder_reuses_backbone_weights(tmp_path):
         ("mlp", {"features": ["u"], "class_names": ["a", "b"], "colours": [["u", "x"]]}, "not inputs"),
         ("cnn", {"class_names": ["a", "b"], "augment": "mixup"}, "augment must be"),
         ("cnn", {"class_names": ["a", "b"], "normalize": "zscale"}, "normalize must be one of"),
+        ("cnn", {"class_names": ["a", "b"], "head_pooling": "sum"}, "head_pooling must be"),
         ("recurrent", {"class_names": ["a", "b"], "cell": "rnn"}, "cell must be 'lstm' or 'gru'"),
         ("resnet_transfer", {"class_names": ["a", "b"], "backbone": "vgg16"}, "Unknown model 'vgg16'"),
         ("lambda", {}, "Unknown builder 'lambda'"),
@@ -258,6 +259,25 @@ def test_dihedral_group_convolutions_are_exactly_equivariant(element):
     turned = dihedral_transform(x, element, axes=(1, 2)).copy()
     expected = dihedral_transform(features(x), element, axes=(1, 2))
     np.testing.assert_allclose(features(turned), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("pooling", ["average", "max"])
+def test_cnn_with_a_pooled_head_sees_what_not_where(pooling):
+    arguments = {**TINY_CONFIGS["cnn"][1], "tta": False, "augment": None, "head_pooling": pooling}
+    arguments.update(stretch=None, noise_floor_sigma=None, normalize=None)  # keep the background at 0
+    model = build_from_config("cnn", arguments)
+    flat = build_from_config("cnn", {**arguments, "head_pooling": "flatten"})
+    assert model.count_params() < flat.count_params()
+    # one bright pixel moved by a whole pooling cell, away from the borders: same features, same answer
+    image_size = arguments["image_size"][0]
+    cell = 2 ** len(arguments["filters"])  # pixels per position of the last feature map
+    images = np.zeros((2, image_size, image_size, 1), "float32")
+    images[0, cell + cell // 2, cell + cell // 2] = images[1, 2 * cell + cell // 2, 2 * cell + cell // 2] = (
+        1.0
+    )
+    probabilities = model.predict(images, verbose=0)
+    np.testing.assert_allclose(probabilities[0], probabilities[1], atol=1e-5)
+    assert np.abs(np.diff(flat.predict(images, verbose=0), axis=0)).max() > 1e-5
 
 
 def test_equivariant_cnn_features_turn_with_the_image():

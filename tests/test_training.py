@@ -171,6 +171,35 @@ def test_set_trains_and_cross_validates_a_variant_of_a_recipe(data_dir, tmp_path
     assert "refused the --set values {'dropout': 'lots'}" in capsys.readouterr().err
 
 
+def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_path, capsys, monkeypatch):
+    from astrozoo.training import recipes
+
+    calls = []
+
+    def recording_fit(*args, **kwargs):
+        calls.append(kwargs)
+        return real_fit(*args, **kwargs)
+
+    real_fit = recipes.fit
+    monkeypatch.setattr(recipes, "fit", recording_fit)
+    settings = ["--set", "learning_rate=3e-4", "--set", "schedule=cosine", "--set", "batch_size=256"]
+    assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--epochs", "1", "--folds", "2", *settings]) == 0
+    assert len(calls) == 2
+    for kwargs in calls:  # replaced, while the recipe's other settings stay
+        assert kwargs["learning_rate"] == 3e-4 and kwargs["schedule"] == "cosine"
+        assert kwargs["batch_size"] == 256 and kwargs["patience"] == 25
+    assert 'learning_rate=0.0003, schedule="cosine", batch_size=256' in capsys.readouterr().out
+
+    for bad, message in (
+        ("patience=0", "--set patience must be a positive integer. Received: 0."),
+        ("batch_size=32.5", "--set batch_size must be a positive integer. Received: 32.5."),
+        ("learning_rate=-1", "--set learning_rate must be a positive number. Received: -1."),
+        ("schedule=linear", "--set schedule must be one of ['plateau', 'cosine']. Received: 'linear'."),
+    ):
+        assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--epochs", "1", "--set", bad]) == 1
+        assert message in capsys.readouterr().err
+
+
 def test_extra_training_examples_are_trained_on_and_never_scored(data_dir, tmp_path, monkeypatch):
     """A dataset's ``extra_train`` split joins ``train`` (and every CV fold's training part) only."""
     import types
@@ -280,5 +309,5 @@ def test_cosine_schedule_decays_the_learning_rate_to_zero_and_unknown_schedules_
     optimizer = model.optimizer
     assert int(optimizer.iterations) == 16  # 4 epochs of 4 batches
     assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # the schedule's end
-    with pytest.raises(ValueError, match="schedule must be 'plateau' or 'cosine'"):
+    with pytest.raises(ValueError, match=r"schedule must be one of \['plateau', 'cosine'\]"):
         fit(model, data, data, epochs=1, schedule="linear", verbose=0)

@@ -86,6 +86,7 @@ def cnn(
     augment: str | None = "dihedral",
     tta: bool = False,
     equivariant: bool = False,
+    head_pooling: str = "flatten",
     input_info: dict | None = None,
 ) -> keras.Model:
     """Builds a plain CNN: conv blocks, then a fully connected head with dropout.
@@ -121,6 +122,10 @@ def cnn(
             ``8 * filters`` feature maps (8 times fewer weights than a plain CNN
             with as many maps); the orientations are max-pooled before the head.
             Needs ``strides=1`` and an odd ``kernel_size``.
+        head_pooling: how the last feature maps reach the head: ``"flatten"`` keeps
+            every position (the head knows where a feature is), ``"average"`` or
+            ``"max"`` pool over positions (far fewer head weights; the head then
+            sees only which features are present).
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``,
             ``field_of_view_arcsec`` (see `astrozoo.spec.InputSpec`).
 
@@ -161,8 +166,18 @@ def cnn(
             x = keras.layers.MaxPooling2D(int(pool_size), name=f"conv_{i}_pool")(x)
     if equivariant:
         x = DihedralPooling("max", name="orientation_pool")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
+    x = _head_pooling(head_pooling)(x)
     x = keras.layers.Dropout(float(dropout), name="flatten_dropout")(x) if dropout else x
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="fc")
     outputs = image_head_output(x, task, class_names, target_names, tta)
     return keras.Model(inputs, outputs, name="cnn")
+
+
+def _head_pooling(kind: str) -> keras.layers.Layer:
+    if kind == "flatten":
+        return keras.layers.Flatten(name="flatten")
+    if kind == "average":
+        return keras.layers.GlobalAveragePooling2D(name="global_pool")
+    if kind == "max":
+        return keras.layers.GlobalMaxPooling2D(name="global_pool")
+    raise ValueError(f"head_pooling must be 'flatten', 'average' or 'max'. Received: head_pooling={kind!r}")

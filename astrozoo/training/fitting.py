@@ -8,9 +8,47 @@ import keras
 import numpy as np
 
 from astrozoo.datasets import Split
-from astrozoo.errors import TrainingError
+from astrozoo.errors import ConfigError, TrainingError
 from astrozoo.spec import spec
 from astrozoo.training.metrics import single_answer
+
+SCHEDULES = ("plateau", "cosine")
+TRAINING_SETTINGS = ("learning_rate", "batch_size", "patience", "schedule")
+"""Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`)."""
+
+
+def training_settings(overrides: dict | None, **recipe_settings) -> dict:
+    """A recipe's `fit` settings, replaced by the training settings among ``overrides``.
+
+    Args:
+        overrides: ``--set`` values; those not in `TRAINING_SETTINGS` (builder
+            arguments) are ignored here.
+        **recipe_settings: the recipe's own settings (e.g. ``batch_size=32``).
+
+    Raises:
+        ConfigError: a training setting has a value `fit` cannot use.
+
+    Example:
+        >>> training_settings({"learning_rate": 3e-4, "filters": [8]}, batch_size=32, learning_rate=1e-3)
+        {'batch_size': 32, 'learning_rate': 0.0003}
+        >>> training_settings({"patience": 0})
+        Traceback (most recent call last):
+        ...
+        astrozoo.errors.ConfigError: --set patience must be a positive integer. Received: 0.
+    """
+    chosen = {key: value for key, value in (overrides or {}).items() if key in TRAINING_SETTINGS}
+    for key, value in chosen.items():
+        if key == "learning_rate":
+            valid = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+            expected = "a positive number"
+        elif key == "schedule":
+            valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
+        else:
+            valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
+            expected = "a positive integer"
+        if not valid:
+            raise ConfigError(f"--set {key} must be {expected}. Received: {value!r}.")
+    return {**recipe_settings, **chosen}
 
 
 def balanced_class_weights(y: np.ndarray, n_classes: int, power: float = 1.0) -> dict[int, float]:
@@ -79,7 +117,7 @@ def fit(
         steps_per_epoch = math.ceil(len(train) / batch_size)
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
     else:
-        raise ValueError(f"schedule must be 'plateau' or 'cosine'. Received: schedule={schedule!r}")
+        raise ValueError(f"schedule must be one of {list(SCHEDULES)}. Received: schedule={schedule!r}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
     return model.fit(
         train.x, train.y, validation_data=(validation.x, validation.y), epochs=epochs,

@@ -89,8 +89,8 @@ def train(
         )
     except TrainingError as err:
         raise TrainingError(
-            f"{err} Nothing was written. Try another --seed (another initialization), or check the "
-            "labels and inputs."
+            f"{err} Nothing was written. Try another --seed (another initialization) or a lower "
+            "learning rate (--set learning_rate=..., with --output), or check the labels and inputs."
         ) from None
     others = recipe.baselines(model, splits, epochs, verbose) if recipe.baselines else {}
     wall_time = time.perf_counter() - started
