@@ -317,3 +317,29 @@ def test_rotation_augmentation_turns_images_by_any_angle_about_their_centre():
     np.testing.assert_array_equal(RandomDihedral(max_angle=45.0)(x, training=False), x)
     with pytest.raises(ValueError, match="between 0 and 180"):
         RandomDihedral(max_angle=270)
+
+
+def test_zoom_and_shift_augmentation_resize_and_move_a_source_within_the_limits():
+    from astrozoo.layers import RandomDihedral
+
+    x = np.zeros((64, 41, 41, 1), "float32")
+    x[:, 16:25, 16:25] = 1.0  # a centred 9-pixel square
+    zoomed = np.asarray(RandomDihedral(seed=5, max_zoom=0.3)(x, training=True))[..., 0]
+    areas = (zoomed > 0.5).sum(axis=(1, 2))
+    assert areas.min() >= 81 / 1.3**2 - 12 and areas.max() <= 81 * 1.3**2 + 12
+    assert areas.max() - areas.min() > 40, "the zoom hardly changed the source's size"
+    np.testing.assert_allclose(zoomed[:, 20, 20], 1.0, atol=1e-5)  # about the centre
+
+    shifted = np.asarray(RandomDihedral(seed=5, max_shift=0.1)(x, training=True))[..., 0]
+    rows, columns = np.indices((41, 41))
+    centres = np.stack([(shifted * rows).sum((1, 2)), (shifted * columns).sum((1, 2))], 1)
+    offsets = centres / shifted.sum((1, 2))[:, None] - 20.0
+    assert np.abs(offsets).max() <= 0.1 * 41 + 0.5 and np.abs(offsets).max() > 2.0
+    np.testing.assert_allclose(shifted.sum((1, 2)), 81.0, rtol=0.02)  # moved, not resized
+
+    layer = RandomDihedral(max_zoom=0.1, max_shift=0.05)
+    assert RandomDihedral.from_config(layer.get_config()).max_shift == 0.05
+    with pytest.raises(ValueError, match="max_zoom must be between 0 and 1"):
+        RandomDihedral(max_zoom=2)
+    with pytest.raises(ValueError, match="max_shift must be between 0 and 0.5"):
+        RandomDihedral(max_shift=0.8)

@@ -51,10 +51,14 @@ def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, au
         x = RandomDihedral(name="augmentation")(x)
     elif augment == "rotation":
         x = RandomDihedral(max_angle=45.0, name="augmentation")(x)
+    elif augment == "affine":
+        x = RandomDihedral(max_angle=45.0, max_zoom=0.1, max_shift=0.05, name="augmentation")(x)
     elif augment in (None, "none"):
         x = keras.layers.Identity(name="augmentation")(x)
     else:
-        raise ValueError(f"augment must be 'dihedral', 'rotation' or None. Received: augment={augment!r}")
+        raise ValueError(
+            f"augment must be 'dihedral', 'rotation', 'affine' or None. Received: augment={augment!r}"
+        )
     return DihedralViews(name="tta_views")(x) if tta else x
 
 
@@ -114,7 +118,8 @@ def cnn(
         normalize: normalization mode (see `ImagePreprocessing`).
         scale: divisor for ``normalize="unit"``.
         augment: ``"dihedral"`` (random flips and quarter turns), ``"rotation"``
-            (those plus a random turn within 45 degrees, so any angle) or None.
+            (those plus a random turn within 45 degrees, so any angle), ``"affine"``
+            (those plus a zoom within 10% and a shift within 5% of the side) or None.
         tta: at inference, average the predictions over the 8 flips and
             rotations of each image (test-time augmentation inside the model).
         equivariant: use D4 group convolutions (`astrozoo.layers.DihedralConv2D`):

@@ -120,7 +120,7 @@ def resnet_transfer(
         normalize: normalization mode (see `ImagePreprocessing`); ImageNet
             backbones want ``"imagenet_caffe"`` (v1) or ``"imagenet_v2"`` (v2).
         scale: divisor for ``normalize="unit"``.
-        augment: ``"dihedral"``, ``"rotation"`` or None (see `astrozoo.builders.cnn`).
+        augment: ``"dihedral"``, ``"rotation"``, ``"affine"`` or None (see `astrozoo.builders.cnn`).
         tta: at inference, average the predictions over the 8 flips and rotations.
         backbone_source: the astrozoo model the backbone came from (set for you).
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``,

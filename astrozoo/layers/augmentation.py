@@ -21,6 +21,11 @@ class RandomDihedral(keras.layers.Layer):
             uniformly in [-max_angle, max_angle] degrees (bilinear interpolation,
             edges reflected), so that with ``max_angle=45`` every orientation is
             seen, not only the 8 of the group.
+        max_zoom: if above 0, each image is also magnified by a factor drawn
+            log-uniformly between 1 / (1 + max_zoom) and 1 + max_zoom about its
+            centre (objects of the same kind at other distances).
+        max_shift: if above 0, each image is also shifted by up to this fraction
+            of its side along each axis (centring errors of a cutout).
 
     Example:
         >>> import numpy as np
@@ -29,12 +34,20 @@ class RandomDihedral(keras.layers.Layer):
         True
     """
 
-    def __init__(self, seed=None, max_angle=0.0, **kwargs):
+    def __init__(self, seed=None, max_angle=0.0, max_zoom=0.0, max_shift=0.0, **kwargs):
         super().__init__(**kwargs)
         if not 0.0 <= float(max_angle) <= 180.0:
             raise ValueError(f"max_angle must be between 0 and 180 degrees. Received: max_angle={max_angle}")
+        if not 0.0 <= float(max_zoom) <= 1.0:
+            raise ValueError(f"max_zoom must be between 0 and 1. Received: max_zoom={max_zoom}")
+        if not 0.0 <= float(max_shift) <= 0.5:
+            raise ValueError(
+                f"max_shift must be between 0 and 0.5 (of the side). Received: max_shift={max_shift}"
+            )
         self.seed = seed
         self.max_angle = float(max_angle)
+        self.max_zoom = float(max_zoom)
+        self.max_shift = float(max_shift)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=False):
@@ -46,28 +59,39 @@ class RandomDihedral(keras.layers.Layer):
         x = ops.where(transpose, ops.transpose(images, (0, 2, 1, 3)), images)
         x = ops.where(flip_lr, ops.flip(x, axis=2), x)
         x = ops.where(flip_ud, ops.flip(x, axis=1), x)
-        return self._turn(x) if self.max_angle else x
+        return self._transform(x) if self.max_angle or self.max_zoom or self.max_shift else x
 
-    def _turn(self, images):
-        """Rotates each image about its centre by a random angle within ``max_angle`` degrees."""
+    def _transform(self, images):
+        """Turns, magnifies and shifts each image about its centre by random amounts within the limits."""
         shape = ops.shape(images)
-        angle = keras.random.uniform(
-            (shape[0],), -self.max_angle, self.max_angle, seed=self.seed_generator
-        ) * (np.pi / 180.0)
-        cos, sin = ops.cos(angle), ops.sin(angle)
-        cy = (ops.cast(shape[1], angle.dtype) - 1.0) / 2.0
-        cx = (ops.cast(shape[2], angle.dtype) - 1.0) / 2.0
+        height, width = ops.cast(shape[1], "float32"), ops.cast(shape[2], "float32")
+
+        def uniform(limit):
+            return keras.random.uniform((shape[0],), -limit, limit, seed=self.seed_generator)
+
+        angle = uniform(self.max_angle) * (np.pi / 180.0)
+        inverse_zoom = ops.exp(uniform(float(np.log1p(self.max_zoom))))
+        shift_x, shift_y = uniform(self.max_shift) * width, uniform(self.max_shift) * height
+        cos, sin = ops.cos(angle) * inverse_zoom, ops.sin(angle) * inverse_zoom
+        cy, cx = (height - 1.0) / 2.0, (width - 1.0) / 2.0
         zeros = ops.zeros_like(angle)
         transform = ops.stack(  # maps each output pixel (x, y) to where it is read in the input
-            [cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy, zeros, zeros], axis=1
-        )
+            [cos, -sin, cx - cos * cx + sin * cy + shift_x, sin, cos, cy - sin * cx - cos * cy + shift_y,
+             zeros, zeros], axis=1,
+        )  # fmt: skip
         return ops.image.affine_transform(images, transform, interpolation="bilinear", fill_mode="reflect")
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed, "max_angle": self.max_angle}
+        return {
+            **super().get_config(),
+            "seed": self.seed,
+            "max_angle": self.max_angle,
+            "max_zoom": self.max_zoom,
+            "max_shift": self.max_shift,
+        }
 
 
 @keras.saving.register_keras_serializable(package="astrozoo")
