@@ -225,6 +225,8 @@ def _cv(args) -> int:
     def report(fold: int, metrics: dict) -> None:  # called once cross_validate has checked the name
         headline = RECIPES[args.model].headline
         line = f"fold {fold}: {headline} {metrics[headline]:.4f} (n={metrics['n']})"
+        if "bias" in metrics:  # a regressor: a variant can gain scatter and lose accuracy
+            line += f", bias {metrics['bias']:+.4f}"
         if "confusion_matrix" in metrics and single_answer(metrics) is not None:  # classifiers only
             line += "; it answers one class for every example, so it learned nothing (train would refuse it)"
         print(line, flush=True)

@@ -111,6 +111,29 @@ def test_cv_command_scores_every_train_and_validation_row_once(data_dir, tmp_pat
     assert result["mean"] == pytest.approx(np.mean(result["scores"]))
 
 
+def test_cv_of_a_regressor_reports_each_folds_bias_beside_its_scatter(data_dir, tmp_path, capsys):
+    out = tmp_path / "cv.json"
+    arguments = [
+        "cv",
+        "photoz-mlp",
+        "--data",
+        str(data_dir),
+        "--folds",
+        "2",
+        "--epochs",
+        "1",
+        "--members",
+        "1",
+    ]
+    assert main([*arguments, "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for fold, metrics in enumerate(json.loads(out.read_text())["per_fold"]):
+        assert (
+            f"fold {fold}: nmad {metrics['nmad']:.4f} (n={metrics['n']}), bias {metrics['bias']:+.4f}"
+            in printed
+        )
+
+
 def _tiny_recipe(calls):
     from astrozoo.training import fit
     from astrozoo.training.recipes import Recipe
