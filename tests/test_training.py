@@ -218,6 +218,7 @@ def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_
         ("batch_size=32.5", "--set batch_size must be a positive integer. Received: 32.5."),
         ("learning_rate=-1", "--set learning_rate must be a positive number. Received: -1."),
         ("schedule=linear", "--set schedule must be one of ['plateau', 'cosine']. Received: 'linear'."),
+        ("recalibrate_batch_norm=1", "--set recalibrate_batch_norm must be true or false. Received: 1."),
     ):
         assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--epochs", "1", "--set", bad]) == 1
         assert message in capsys.readouterr().err
@@ -334,3 +335,37 @@ def test_cosine_schedule_decays_the_learning_rate_to_zero_and_unknown_schedules_
     assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # the schedule's end
     with pytest.raises(ValueError, match=r"schedule must be one of \['plateau', 'cosine'\]"):
         fit(model, data, data, epochs=1, schedule="linear", verbose=0)
+
+
+def test_batch_norm_statistics_are_reestimated_on_the_training_inputs_in_nested_models(monkeypatch):
+    import keras
+
+    from astrozoo.training import fitting
+
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3), keras.layers.BatchNormalization()])
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(momentum=0.9), inner])
+    x = np.random.default_rng(1).normal(4.0, 3.0, size=(200, 3)).astype("float32")
+    assert fitting.reestimate_batch_norm(model, x, batch_size=50) == 2
+    outer_norm, inner_norm = model.layers[0], inner.layers[1]
+    order = np.random.default_rng(0).permutation(200)  # the pass's batches (seed 0)
+    batches = [x[np.sort(order[i : i + 50])] for i in range(0, 200, 50)]
+    np.testing.assert_allclose(outer_norm.moving_mean, x.mean(axis=0), atol=1e-4)  # equal batches: exact
+    batch_variances = np.mean([batch.var(axis=0) for batch in batches], axis=0)
+    np.testing.assert_allclose(outer_norm.moving_variance, batch_variances, rtol=1e-3)
+    # the nested layer: the average over batches of the means of what reaches it in training mode
+    reached = [np.asarray(inner.layers[0](outer_norm(batch, training=True))) for batch in batches]
+    np.testing.assert_allclose(
+        inner_norm.moving_mean, np.mean([r.mean(axis=0) for r in reached], 0), atol=1e-4
+    )
+    assert outer_norm.momentum == 0.9 and inner_norm.momentum == 0.99  # restored
+
+    calls = []
+    monkeypatch.setattr(
+        fitting, "reestimate_batch_norm", lambda m, inputs, size: calls.append((m, inputs, size))
+    )
+    data = fitting.Split(x, (x[:, 0] > 4).astype(int), np.arange(200))
+    mlp = astrozoo.builders.mlp(["a", "b", "c"], class_names=["low", "high"], hidden_units=(4,))
+    fitting.fit(mlp, data, data, epochs=1, batch_size=40, verbose=0)
+    assert calls == []  # off unless asked
+    fitting.fit(mlp, data, data, epochs=1, batch_size=40, recalibrate_batch_norm=True, verbose=0)
+    assert len(calls) == 1 and calls[0][0] is mlp and calls[0][1] is x and calls[0][2] == 40

@@ -13,7 +13,7 @@ from astrozoo.spec import spec
 from astrozoo.training.metrics import single_answer
 
 SCHEDULES = ("plateau", "cosine")
-TRAINING_SETTINGS = ("learning_rate", "batch_size", "patience", "schedule")
+TRAINING_SETTINGS = ("learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm")
 """Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`)."""
 
 
@@ -43,6 +43,8 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             expected = "a positive number"
         elif key == "schedule":
             valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
+        elif key == "recalibrate_batch_norm":
+            valid, expected = isinstance(value, bool), "true or false"
         else:
             valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
             expected = "a positive integer"
@@ -75,6 +77,7 @@ def fit(
     class_weight: dict | None = None,
     loss=None,
     schedule: str = "plateau",
+    recalibrate_batch_norm: bool = False,
     verbose: int = 2,
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
@@ -88,6 +91,9 @@ def fit(
             epochs without improvement of the validation loss; ``"cosine"`` decays
             it from ``learning_rate`` to 0 over ``epochs`` epochs (Loshchilov &
             Hutter 2017), so that the last epochs take small, settling steps.
+        recalibrate_batch_norm: once training has ended (best weights restored),
+            re-estimate the batch-normalization statistics on the training split
+            (see `reestimate_batch_norm`).
         (the other arguments are those of ``keras.Model.fit`` and ``compile``.)
 
     Example:
@@ -119,10 +125,59 @@ def fit(
     else:
         raise ValueError(f"schedule must be one of {list(SCHEDULES)}. Received: schedule={schedule!r}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
-    return model.fit(
+    history = model.fit(
         train.x, train.y, validation_data=(validation.x, validation.y), epochs=epochs,
         batch_size=batch_size, class_weight=class_weight, callbacks=callbacks, verbose=verbose,
     )  # fmt: skip
+    if recalibrate_batch_norm:
+        reestimate_batch_norm(model, train.x, batch_size)
+    return history
+
+
+def reestimate_batch_norm(model: keras.Model, x: np.ndarray, batch_size: int = 32, seed: int = 0) -> int:
+    """Re-estimates every batch-normalization layer's moving statistics on ``x`` ("precise BN").
+
+    During training the moving means and variances are exponential averages
+    over recent batches, taken while the weights still change, so at the end
+    they lag behind the weights the model keeps. This sets them to the plain
+    average of the batch statistics over one pass of ``x`` (in random order,
+    in training mode, as in training) with the weights fixed; nothing else
+    changes. Used by `fit` with ``recalibrate_batch_norm=True``.
+
+    Args:
+        model: a built model; layers nested in it are found too.
+        x: training inputs.
+        batch_size: batch size of the pass (the training one).
+        seed: seed of the batch order.
+
+    Returns:
+        The number of batch-normalization layers recalibrated.
+
+    Example:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.BatchNormalization()])
+        >>> x = np.random.default_rng(0).normal(5.0, 2.0, size=(256, 2)).astype("float32")
+        >>> reestimate_batch_norm(model, x)
+        1
+        >>> np.allclose(model.layers[0].moving_mean, x.mean(axis=0), atol=1e-4)
+        True
+    """
+    layers = [
+        layer for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    if not layers:
+        return 0
+    momenta = [layer.momentum for layer in layers]
+    order = np.random.default_rng(seed).permutation(len(x))
+    try:
+        for i, start in enumerate(range(0, len(x), batch_size)):
+            for layer in layers:  # moving = the mean of the i + 1 batches seen so far
+                layer.momentum = i / (i + 1)
+            model(x[np.sort(order[start : start + batch_size])], training=True)
+    finally:
+        for layer, momentum in zip(layers, momenta, strict=True):
+            layer.momentum = momentum
+    return len(layers)
 
 
 def ensure_learned(report: dict, train_y, validation_y, name: str = "the model") -> None:
