@@ -71,8 +71,8 @@ def build_with(builder: Callable[..., keras.Model], arguments: dict, overrides: 
 
     This is how `astrozoo train NAME --set KEY=VALUE` and `astrozoo cv NAME --set
     KEY=VALUE` try a variant of a recipe (another width, augmentation, crop...)
-    without editing it. Overrides that are training settings (learning rate,
-    batch size, patience, schedule) are left to `fit_with`.
+    without editing it. Overrides that are training settings (`TRAINING_SETTINGS`:
+    learning rate, batch size, ...) are left to `fit_with`.
 
     Raises:
         ConfigError: an override names an argument the builder does not have, or
