@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
@@ -219,6 +220,7 @@ def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_
         ("learning_rate=-1", "--set learning_rate must be a positive number. Received: -1."),
         ("schedule=linear", "--set schedule must be one of ['plateau', 'cosine']. Received: 'linear'."),
         ("recalibrate_batch_norm=1", "--set recalibrate_batch_norm must be true or false. Received: 1."),
+        ("weight_averaging=1", "--set weight_averaging must be a momentum in [0, 1) (0: off). Received: 1."),
     ):
         assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--epochs", "1", "--set", bad]) == 1
         assert message in capsys.readouterr().err
@@ -369,3 +371,49 @@ def test_batch_norm_statistics_are_reestimated_on_the_training_inputs_in_nested_
     assert calls == []  # off unless asked
     fitting.fit(mlp, data, data, epochs=1, batch_size=40, recalibrate_batch_norm=True, verbose=0)
     assert len(calls) == 1 and calls[0][0] is mlp and calls[0][1] is x and calls[0][2] == 40
+
+
+def test_weight_averaging_trains_the_weights_but_validates_and_returns_their_moving_average(monkeypatch):
+    from astrozoo.training import fitting
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3)).astype("float32")
+    data = fitting.Split(x, (x[:, 0] > 0).astype(int), np.arange(200))
+    trained = []  # the weights the optimizer steps, after every batch
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            trained.append([keras.ops.convert_to_numpy(w) for w in self.model.trainable_weights])
+
+    keras_fit = keras.Model.fit
+    monkeypatch.setattr(
+        keras.Model,
+        "fit",
+        lambda self, *a, callbacks=(), **k: keras_fit(self, *a, callbacks=[*callbacks, Record()], **k),
+    )
+    keras.utils.set_random_seed(0)
+    mlp = astrozoo.builders.mlp(["a", "b", "c"], class_names=["low", "high"], hidden_units=(4,))
+    history = fitting.fit(
+        mlp, data, data, epochs=4, batch_size=40, patience=10, weight_averaging=0.8, verbose=0
+    )
+    average = trained[0]
+    for weights in trained[1:]:
+        average = [0.8 * a + 0.2 * w for a, w in zip(average, weights, strict=True)]
+    returned = [keras.ops.convert_to_numpy(w) for w in mlp.trainable_weights]
+    for a, r in zip(average, returned, strict=True):
+        np.testing.assert_allclose(r, a, atol=1e-5)
+    assert (
+        max(np.abs(r - last).max() for r, last in zip(returned, trained[-1], strict=True)) > 1e-3
+    )  # not the last step's
+    assert mlp.evaluate(x, data.y, verbose=0)[0] == pytest.approx(history.history["val_loss"][-1], rel=1e-5)
+
+    # early stopping keeps the averaged weights of the best epoch: the first, as validation labels are flipped
+    flipped = fitting.Split(x, 1 - data.y, data.ids)
+    keras.utils.set_random_seed(0)
+    mlp = astrozoo.builders.mlp(["a", "b", "c"], class_names=["low", "high"], hidden_units=(4,))
+    history = fitting.fit(
+        mlp, data, flipped, epochs=20, batch_size=40, patience=2, weight_averaging=0.8, verbose=0
+    )
+    assert len(history.history["val_loss"]) < 20  # stopped early
+    best = min(history.history["val_loss"])
+    assert mlp.evaluate(x, flipped.y, verbose=0)[0] == pytest.approx(best, rel=1e-5)

@@ -13,7 +13,9 @@ from astrozoo.spec import spec
 from astrozoo.training.metrics import single_answer
 
 SCHEDULES = ("plateau", "cosine")
-TRAINING_SETTINGS = ("learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm")
+TRAINING_SETTINGS = (
+    "learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm", "weight_averaging"
+)  # fmt: skip
 """Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`)."""
 
 
@@ -45,6 +47,9 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
         elif key == "recalibrate_batch_norm":
             valid, expected = isinstance(value, bool), "true or false"
+        elif key == "weight_averaging":
+            valid = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
+            expected = "a momentum in [0, 1) (0: off)"
         else:
             valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
             expected = "a positive integer"
@@ -78,6 +83,7 @@ def fit(
     loss=None,
     schedule: str = "plateau",
     recalibrate_batch_norm: bool = False,
+    weight_averaging: float = 0.0,
     verbose: int = 2,
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
@@ -94,6 +100,11 @@ def fit(
         recalibrate_batch_norm: once training has ended (best weights restored),
             re-estimate the batch-normalization statistics on the training split
             (see `reestimate_batch_norm`).
+        weight_averaging: if above 0, the momentum of an exponential moving
+            average of the weights (Polyak averaging; Keras' ``use_ema``), e.g.
+            0.99 averages over about the last 100 steps. Validation, early
+            stopping and the returned model then use the averaged weights, which
+            wander less from one epoch to the next than the weights being trained.
         (the other arguments are those of ``keras.Model.fit`` and ``compile``.)
 
     Example:
@@ -124,7 +135,13 @@ def fit(
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
     else:
         raise ValueError(f"schedule must be one of {list(SCHEDULES)}. Received: schedule={schedule!r}")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
+    if weight_averaging:
+        # First, so that the callbacks after it (early stopping's best weights) see the averaged weights.
+        callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+        optimizer = keras.optimizers.Adam(learning_rate, use_ema=True, ema_momentum=weight_averaging)
+    else:
+        optimizer = keras.optimizers.Adam(learning_rate)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     history = model.fit(
         train.x, train.y, validation_data=(validation.x, validation.y), epochs=epochs,
         batch_size=batch_size, class_weight=class_weight, callbacks=callbacks, verbose=verbose,
