@@ -221,6 +221,7 @@ def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_
         ("schedule=linear", "--set schedule must be one of ['plateau', 'cosine']. Received: 'linear'."),
         ("recalibrate_batch_norm=1", "--set recalibrate_batch_norm must be true or false. Received: 1."),
         ("weight_averaging=1", "--set weight_averaging must be a momentum in [0, 1) (0: off). Received: 1."),
+        ("weight_decay=-0.1", "--set weight_decay must be a number >= 0. Received: -0.1."),
     ):
         assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--epochs", "1", "--set", bad]) == 1
         assert message in capsys.readouterr().err
@@ -417,3 +418,19 @@ def test_weight_averaging_trains_the_weights_but_validates_and_returns_their_mov
     assert len(history.history["val_loss"]) < 20  # stopped early
     best = min(history.history["val_loss"])
     assert mlp.evaluate(x, flipped.y, verbose=0)[0] == pytest.approx(best, rel=1e-5)
+
+
+def test_weight_decay_shrinks_the_weights_the_data_do_not_hold_up():
+    from astrozoo.training import fitting
+
+    x = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
+    data = fitting.Split(x, (x[:, 0] > 0).astype(int), np.arange(200))
+    norms = {}
+    for decay in (0.0, 0.5):
+        keras.utils.set_random_seed(0)
+        mlp = astrozoo.builders.mlp(["a", "b", "c"], class_names=["low", "high"], hidden_units=(8,))
+        fitting.fit(mlp, data, data, epochs=5, batch_size=20, patience=10, weight_decay=decay, verbose=0)
+        kernels = [w for w in mlp.trainable_weights if "kernel" in w.path]
+        norms[decay] = sum(float(np.sum(keras.ops.convert_to_numpy(w) ** 2)) for w in kernels)
+    # 50 steps at a rate of 1e-3 shrink each weight by (1 - 5e-4) ** 50 ~ 0.975 beyond the data's pull
+    assert norms[0.5] < 0.99 * norms[0.0]

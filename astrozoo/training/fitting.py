@@ -14,7 +14,8 @@ from astrozoo.training.metrics import single_answer
 
 SCHEDULES = ("plateau", "cosine")
 TRAINING_SETTINGS = (
-    "learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm", "weight_averaging"
+    "learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm", "weight_averaging",
+    "weight_decay",
 )  # fmt: skip
 """Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`)."""
 
@@ -47,6 +48,9 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
         elif key == "recalibrate_batch_norm":
             valid, expected = isinstance(value, bool), "true or false"
+        elif key == "weight_decay":
+            valid = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+            expected = "a number >= 0"
         elif key == "weight_averaging":
             valid = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
             expected = "a momentum in [0, 1) (0: off)"
@@ -84,6 +88,7 @@ def fit(
     schedule: str = "plateau",
     recalibrate_batch_norm: bool = False,
     weight_averaging: float = 0.0,
+    weight_decay: float = 0.0,
     verbose: int = 2,
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
@@ -105,6 +110,9 @@ def fit(
             0.99 averages over about the last 100 steps. Validation, early
             stopping and the returned model then use the averaged weights, which
             wander less from one epoch to the next than the weights being trained.
+        weight_decay: if above 0, AdamW's decoupled weight decay (Loshchilov &
+            Hutter 2019): each step shrinks every weight by ``learning_rate *
+            weight_decay`` of itself, instead of Adam without decay.
         (the other arguments are those of ``keras.Model.fit`` and ``compile``.)
 
     Example:
@@ -135,12 +143,14 @@ def fit(
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
     else:
         raise ValueError(f"schedule must be one of {list(SCHEDULES)}. Received: schedule={schedule!r}")
+    averaging = {"use_ema": True, "ema_momentum": weight_averaging} if weight_averaging else {}
     if weight_averaging:
         # First, so that the callbacks after it (early stopping's best weights) see the averaged weights.
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
-        optimizer = keras.optimizers.Adam(learning_rate, use_ema=True, ema_momentum=weight_averaging)
+    if weight_decay:
+        optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay, **averaging)
     else:
-        optimizer = keras.optimizers.Adam(learning_rate)
+        optimizer = keras.optimizers.Adam(learning_rate, **averaging)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     history = model.fit(
         train.x, train.y, validation_data=(validation.x, validation.y), epochs=epochs,
