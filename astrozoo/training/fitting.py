@@ -1,4 +1,4 @@
-"""The training loop shared by the recipes: Adam, early stopping and a learning-rate schedule."""
+"""The training loop of the recipes: Adam(W), early stopping, a rate schedule, weight averaging."""
 
 from __future__ import annotations
 
@@ -41,22 +41,19 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
     """
     chosen = {key: value for key, value in (overrides or {}).items() if key in TRAINING_SETTINGS}
     for key, value in chosen.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
         if key == "learning_rate":
-            valid = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-            expected = "a positive number"
+            valid, expected = number and value > 0, "a positive number"
         elif key == "schedule":
             valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
         elif key == "recalibrate_batch_norm":
             valid, expected = isinstance(value, bool), "true or false"
         elif key == "weight_decay":
-            valid = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
-            expected = "a number >= 0"
+            valid, expected = number and value >= 0, "a number >= 0"
         elif key == "weight_averaging":
-            valid = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
-            expected = "a momentum in [0, 1) (0: off)"
-        else:
-            valid = isinstance(value, int) and not isinstance(value, bool) and value > 0
-            expected = "a positive integer"
+            valid, expected = number and 0 <= value < 1, "a momentum in [0, 1) (0: off)"
+        else:  # batch_size, patience
+            valid, expected = number and isinstance(value, int) and value > 0, "a positive integer"
         if not valid:
             raise ConfigError(f"--set {key} must be {expected}. Received: {value!r}.")
     return {**recipe_settings, **chosen}
