@@ -11,7 +11,7 @@ import pytest
 import astrozoo
 from astrozoo.cli import main
 from astrozoo.datasets import sdss_dr14, stratified_split
-from astrozoo.training import classification_report, regression_report, stratified_folds
+from astrozoo.training import classification_report, fitting, regression_report, stratified_folds
 from astrozoo.training.train import record_in_manifest
 
 
@@ -341,10 +341,6 @@ def test_cosine_schedule_decays_the_learning_rate_to_zero_and_unknown_schedules_
 
 
 def test_batch_norm_statistics_are_reestimated_on_the_training_inputs_in_nested_models(monkeypatch):
-    import keras
-
-    from astrozoo.training import fitting
-
     inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3), keras.layers.BatchNormalization()])
     model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(momentum=0.9), inner])
     x = np.random.default_rng(1).normal(4.0, 3.0, size=(200, 3)).astype("float32")
@@ -375,8 +371,6 @@ def test_batch_norm_statistics_are_reestimated_on_the_training_inputs_in_nested_
 
 
 def test_weight_averaging_trains_the_weights_but_validates_and_returns_their_moving_average(monkeypatch):
-    from astrozoo.training import fitting
-
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 3)).astype("float32")
     data = fitting.Split(x, (x[:, 0] > 0).astype(int), np.arange(200))
@@ -421,8 +415,6 @@ def test_weight_averaging_trains_the_weights_but_validates_and_returns_their_mov
 
 
 def test_weight_decay_shrinks_the_weights_the_data_do_not_hold_up():
-    from astrozoo.training import fitting
-
     x = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
     data = fitting.Split(x, (x[:, 0] > 0).astype(int), np.arange(200))
     norms = {}
