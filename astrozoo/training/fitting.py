@@ -140,8 +140,9 @@ def fit(
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps_per_epoch)
     else:
         raise ValueError(f"schedule must be one of {list(SCHEDULES)}. Received: schedule={schedule!r}")
-    averaging = {"use_ema": True, "ema_momentum": weight_averaging} if weight_averaging else {}
+    averaging = {}
     if weight_averaging:
+        averaging = {"use_ema": True, "ema_momentum": weight_averaging}
         # First, so that the callbacks after it (early stopping's best weights) see the averaged weights.
         callbacks.insert(0, keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     if weight_decay:
