@@ -60,6 +60,7 @@ def model_card(model_spec: ModelSpec) -> str:
         f"- Builder: {_describe_builder(model_spec)} ({model_spec.task}; outputs {outputs})",
         f"- Input: {_describe_input(model_spec)}",
         "- Preprocessing and training-only augmentation are layers inside the model.",
+        *_calibration_lines(model_spec),
         "",
         "## Data",
         "",
@@ -118,6 +119,17 @@ def _describe_builder(model_spec: ModelSpec) -> str:
             "initializations"
         )
     return f"`astrozoo.builders.{model_spec.builder}`"
+
+
+def _calibration_lines(model_spec: ModelSpec) -> list[str]:
+    temperature = model_spec.arguments.get("temperature", 1.0)
+    if temperature == 1.0:
+        return []
+    return [
+        f"- Probabilities are temperature-scaled (temperature {temperature:.3f}, fitted on the validation "
+        "split by minimizing its log loss): the validation calibration error is measured on the data the "
+        "temperature was fitted to, the test split's is independent of it."
+    ]
 
 
 def _describe_input(model_spec: ModelSpec) -> str:

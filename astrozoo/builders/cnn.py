@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
-from astrozoo.builders.registry import dense_stack, output_head, register_builder
+from astrozoo.builders.registry import dense_stack, output_head, register_builder, temperature_scaled
 from astrozoo.layers import (
     DihedralAverage,
     DihedralBatchNormalization,
@@ -62,10 +62,11 @@ def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, au
     return DihedralViews(name="tta_views")(x) if tta else x
 
 
-def image_head_output(x, task, class_names, target_names, tta=False):
-    """The output layer, averaged over the 8 test-time views when ``tta``."""
+def image_head_output(x, task, class_names, target_names, tta: bool, temperature: float):
+    """The output layer, averaged over the 8 test-time views when ``tta``, then temperature-scaled."""
     outputs = output_head(x, task, class_names, target_names)
-    return DihedralAverage(name="tta_average")(outputs) if tta else outputs
+    outputs = DihedralAverage(name="tta_average")(outputs) if tta else outputs
+    return temperature_scaled(outputs, task, temperature)
 
 
 @register_builder("cnn", input_spec=image_input_spec)
@@ -91,6 +92,7 @@ def cnn(
     tta: bool = False,
     equivariant: bool = False,
     head_pooling: str = "flatten",
+    temperature: float = 1.0,
     input_info: dict | None = None,
 ) -> keras.Model:
     """Builds a plain CNN: conv blocks, then a fully connected head with dropout.
@@ -131,6 +133,8 @@ def cnn(
             every position (the head knows where a feature is), ``"average"`` or
             ``"max"`` pool over positions (far fewer head weights; the head then
             sees only which features are present).
+        temperature: divides the log-probabilities before a final softmax (temperature
+            scaling, which `astrozoo.training.calibrate` fits on validation data); 1: unchanged.
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``,
             ``field_of_view_arcsec`` (see `astrozoo.spec.InputSpec`).
 
@@ -174,7 +178,7 @@ def cnn(
     x = _head_pooling(head_pooling)(x)
     x = keras.layers.Dropout(float(dropout), name="flatten_dropout")(x) if dropout else x
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="fc")
-    outputs = image_head_output(x, task, class_names, target_names, tta)
+    outputs = image_head_output(x, task, class_names, target_names, tta, temperature)
     return keras.Model(inputs, outputs, name="cnn")
 
 

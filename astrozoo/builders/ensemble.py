@@ -13,6 +13,7 @@ from astrozoo.builders.registry import (
     build_from_config,
     copy_weights,
     register_builder,
+    temperature_scaled,
 )
 from astrozoo.errors import ConfigError
 from astrozoo.spec import spec
@@ -47,7 +48,9 @@ def _complete_member_arguments(args: dict) -> dict:
     nested=(("member_builder", "member_arguments"),),
     describe=lambda a: a["member_arguments"],
 )
-def ensemble(member_builder: str, member_arguments: dict, members: int = 5) -> keras.Model:
+def ensemble(
+    member_builder: str, member_arguments: dict, members: int = 5, temperature: float = 1.0
+) -> keras.Model:
     """Builds a deep ensemble: ``members`` copies of one architecture whose outputs are averaged.
 
     Each member is an astrozoo model (preprocessing, augmentation and test-time
@@ -65,6 +68,8 @@ def ensemble(member_builder: str, member_arguments: dict, members: int = 5) -> k
         member_arguments: that builder's arguments (the members' recorded
             ``spec(model).arguments``).
         members: number of members (at least 2).
+        temperature: temperature scaling of the averaged probabilities (see
+            `astrozoo.training.calibrate`); 1: unchanged.
 
     Returns:
         A `keras.Model` taking the members' input.
@@ -81,6 +86,7 @@ def ensemble(member_builder: str, member_arguments: dict, members: int = 5) -> k
         member.name = f"member_{i}"
         outputs.append(member(inputs if len(inputs) > 1 else inputs[0]))
     average = keras.layers.Average(name="predictions", dtype="float32")(outputs)
+    average = temperature_scaled(average, spec(copies[0]).task, temperature)
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], average, name=f"{member_builder}_ensemble")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from astrozoo.builders.registry import dense_stack, output_head, register_builder
+from astrozoo.builders.registry import dense_stack, output_head, register_builder, temperature_scaled
 from astrozoo.layers import TabularFeatures
 from astrozoo.spec import InputSpec
 
@@ -36,6 +36,7 @@ def mlp(
     log_features: Sequence[str] = (),
     missing_value: float | None = None,
     noise_stddev: float = 0.05,
+    temperature: float = 1.0,
     input_info: dict | None = None,
     adapt_data: np.ndarray | None = None,
 ) -> keras.Model:
@@ -60,6 +61,8 @@ def mlp(
         missing_value: sentinel marking missing values (e.g. -99.99).
         noise_stddev: standard deviation of the training-only Gaussian noise
             added to normalized features.
+        temperature: divides the log-probabilities before a final softmax (temperature
+            scaling, which `astrozoo.training.calibrate` fits on validation data); 1: unchanged.
         input_info: extra description of the input, e.g. ``{"units": "mag"}``.
         adapt_data: training rows (n, len(features)) to adapt the Normalization
             layer on; not recorded in the config (its effect is in the weights).
@@ -97,5 +100,5 @@ def mlp(
     x = normalization(x)
     x = keras.layers.GaussianNoise(float(noise_stddev), name="augmentation")(x)
     x = dense_stack(x, hidden_units, dropout, batch_norm, activation, prefix="hidden")
-    outputs = output_head(x, task, class_names, target_names)
+    outputs = temperature_scaled(output_head(x, task, class_names, target_names), task, temperature)
     return keras.Model(inputs, outputs, name="mlp")

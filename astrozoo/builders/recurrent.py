@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
-from astrozoo.builders.registry import dense_stack, output_head, register_builder
+from astrozoo.builders.registry import dense_stack, output_head, register_builder, temperature_scaled
 from astrozoo.layers import LightCurvePreprocessing
 from astrozoo.spec import InputSpec
 
@@ -42,6 +42,7 @@ def recurrent(
     noise_stddev: float = 0.02,
     period_search: dict | None = None,
     append_scatter: bool = False,
+    temperature: float = 1.0,
     input_info: dict | None = None,
 ) -> keras.Model:
     """Builds a stacked (optionally bidirectional) LSTM or GRU over light curves.
@@ -68,6 +69,8 @@ def recurrent(
             The input then has a phase channel first and log10(period) last.
         append_scatter: give the network each light curve's log10 scatter
             (its amplitude), which the per-curve normalization removes.
+        temperature: divides the log-probabilities before a final softmax (temperature
+            scaling, which `astrozoo.training.calibrate` fits on validation data); 1: unchanged.
         input_info: description of the input, e.g. ``{"units": "mag"}``.
 
     Returns:
@@ -102,5 +105,5 @@ def recurrent(
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="dense")
     if dropout:
         x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
-    outputs = output_head(x, task, class_names, target_names)
+    outputs = temperature_scaled(output_head(x, task, class_names, target_names), task, temperature)
     return keras.Model(inputs, outputs, name=f"recurrent_{cell}")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import keras
 
 from astrozoo.errors import ConfigError
+from astrozoo.layers.calibration import TemperatureScaling, check_temperature
 from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec
 
 BUILDERS: dict[str, Callable[..., keras.Model]] = {}
@@ -162,6 +163,22 @@ def output_head(x, task: str, class_names, target_names):
     n = check_outputs(task, class_names, target_names)
     activation = "softmax" if task == "classification" else None
     return keras.layers.Dense(n, activation=activation, name="predictions", dtype="float32")(x)
+
+
+def temperature_scaled(outputs, task: str, temperature: float = 1.0):
+    """``outputs`` followed by `TemperatureScaling`, unless ``temperature`` is 1 (then unchanged).
+
+    Raises:
+        ValueError: a regressor given a temperature other than 1, or a temperature that is not positive.
+    """
+    temperature = check_temperature(temperature)
+    if temperature == 1.0:
+        return outputs
+    if task != "classification":
+        raise ValueError(
+            f"temperature calibrates class probabilities; a regressor must keep 1. Received: {temperature}"
+        )
+    return TemperatureScaling(temperature, name="temperature", dtype="float32")(outputs)
 
 
 def dense_stack(x, units, dropout: float, batch_norm: bool, activation: str = "relu", prefix="dense"):

@@ -86,6 +86,7 @@ def resnet_transfer(
     augment: str | None = "dihedral",
     tta: bool = False,
     backbone_source: str | None = None,
+    temperature: float = 1.0,
     input_info: dict | None = None,
 ) -> keras.Model:
     """Builds a classifier on a ResNet backbone for transfer learning.
@@ -123,6 +124,8 @@ def resnet_transfer(
         augment: ``"dihedral"``, ``"rotation"``, ``"affine"`` or None (see `astrozoo.builders.cnn`).
         tta: at inference, average the predictions over the 8 flips and rotations.
         backbone_source: the astrozoo model the backbone came from (set for you).
+        temperature: divides the log-probabilities before a final softmax (temperature
+            scaling, which `astrozoo.training.calibrate` fits on validation data); 1: unchanged.
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``,
             ``field_of_view_arcsec`` (see `astrozoo.spec.InputSpec`).
 
@@ -146,7 +149,7 @@ def resnet_transfer(
         x = keras.layers.Dense(int(width), activation="relu", name=f"head_{i}")(x)
     if dropout:
         x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
-    outputs = image_head_output(x, task, class_names, target_names, tta)
+    outputs = image_head_output(x, task, class_names, target_names, tta, temperature)
     model = keras.Model(inputs, outputs, name="resnet_transfer")
     if trainable_blocks is not None:
         set_trainable_blocks(model, trainable_blocks)

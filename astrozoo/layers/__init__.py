@@ -5,6 +5,7 @@ a model's config and nothing has to be re-applied by hand at inference time.
 """
 
 from astrozoo.layers.augmentation import DihedralAverage, DihedralViews, RandomDihedral
+from astrozoo.layers.calibration import TemperatureScaling
 from astrozoo.layers.equivariant import (
     DihedralBatchNormalization,
     DihedralConv2D,
@@ -26,4 +27,5 @@ __all__ = [
     "LightCurvePreprocessing",
     "RandomDihedral",
     "TabularFeatures",
+    "TemperatureScaling",
 ]

@@ -15,9 +15,10 @@ from astrozoo.training.metrics import single_answer
 SCHEDULES = ("plateau", "cosine")
 TRAINING_SETTINGS = (
     "learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm", "weight_averaging",
-    "weight_decay",
+    "weight_decay", "calibrate",
 )  # fmt: skip
-"""Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`)."""
+"""Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`), and ``calibrate``:
+whether `astrozoo.training.recipes.fit_members` temperature-scales the trained model on validation."""
 
 
 def training_settings(overrides: dict | None, **recipe_settings) -> dict:
@@ -46,7 +47,7 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             valid, expected = number and value > 0, "a positive number"
         elif key == "schedule":
             valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
-        elif key == "recalibrate_batch_norm":
+        elif key in ("recalibrate_batch_norm", "calibrate"):
             valid, expected = isinstance(value, bool), "true or false"
         elif key == "weight_decay":
             valid, expected = number and value >= 0, "a number >= 0"
