@@ -1,5 +1,6 @@
 """Reproducible training of the zoo models (`astrozoo train NAME`), cross-validation (`astrozoo cv`)."""
 
+from astrozoo.training.calibration import calibrate
 from astrozoo.training.crossval import cross_validate, stratified_folds
 from astrozoo.training.fitting import balanced_class_weights, ensure_learned, fit
 from astrozoo.training.metrics import classification_report, regression_report
@@ -8,6 +9,7 @@ from astrozoo.training.train import RECIPES, train
 __all__ = [
     "RECIPES",
     "balanced_class_weights",
+    "calibrate",
     "classification_report",
     "cross_validate",
     "ensure_learned",

@@ -50,7 +50,7 @@ class Recipe:
         members: how many models `build_and_fit` trains one after another; more
             than one are averaged into a deep ensemble (`astrozoo.builders.ensemble_of`).
         calibrate: temperature-scale the trained model on the validation split
-            (`astrozoo.training.calibration.calibrate`); ``--set calibrate=false`` turns it off.
+            (`astrozoo.training.calibrate`); ``--set calibrate=false`` turns it off.
         baselines: optional ``(model, splits, epochs, verbose) -> {label: model}``
             training comparison models on the same split (e.g. the same
             architecture from scratch) for the model card; `astrozoo train` runs
