@@ -30,7 +30,7 @@ def fit_temperature(probabilities, y_true) -> float:
     """The temperature that minimizes the log loss of ``probabilities`` on ``y_true``.
 
     A grid of 201 temperatures, evenly spaced in log between 0.05 and 20, then a
-    finer grid of 201 around the best (steps of about 0.06%). The log loss is
+    finer grid of 201 around the best (steps of about 0.03%). The log loss is
     a smooth function of one number here, so the grid needs no starting guess.
 
     Args:
