@@ -20,10 +20,18 @@ def temperature_log_loss(probabilities, y_true, temperature: float) -> float:
         >>> round(temperature_log_loss(p, [0, 1], 1.0), 3), round(temperature_log_loss(p, [0, 1], 1e6), 3)
         (1.204, 0.693)
     """
-    logits = np.log(np.clip(np.asarray(probabilities, np.float64), EPSILON, 1.0)) / float(temperature)
+    return _scaled_log_loss(_log_probabilities(probabilities), np.asarray(y_true), temperature)
+
+
+def _log_probabilities(probabilities) -> np.ndarray:
+    return np.log(np.clip(np.asarray(probabilities, np.float64), EPSILON, 1.0))
+
+
+def _scaled_log_loss(log_probabilities: np.ndarray, y_true: np.ndarray, temperature: float) -> float:
+    logits = log_probabilities / float(temperature)
     logits -= logits.max(axis=1, keepdims=True)
     log_softmax = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-    return float(-log_softmax[np.arange(len(log_softmax)), np.asarray(y_true)].mean())
+    return float(-log_softmax[np.arange(len(log_softmax)), y_true].mean())
 
 
 def fit_temperature(probabilities, y_true) -> float:
@@ -62,10 +70,11 @@ def fit_temperature(probabilities, y_true) -> float:
             "fit_temperature needs (n, classes) probabilities and n labels, n >= 2. "
             f"Received: probabilities of shape {probabilities.shape}, {len(y_true)} labels"
         )
+    log_probabilities = _log_probabilities(probabilities)  # once, not once per temperature tried
     low, high = np.log(TEMPERATURE_RANGE)
     for _ in range(2):
         grid = np.exp(np.linspace(low, high, 201))
-        losses = [temperature_log_loss(probabilities, y_true, t) for t in grid]
+        losses = [_scaled_log_loss(log_probabilities, y_true, t) for t in grid]
         best = int(np.argmin(losses))
         low, high = np.log(grid[max(best - 1, 0)]), np.log(grid[min(best + 1, len(grid) - 1)])
     return float(grid[best])
