@@ -222,6 +222,7 @@ def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_
         ("recalibrate_batch_norm=1", "--set recalibrate_batch_norm must be true or false. Received: 1."),
         ("weight_averaging=1", "--set weight_averaging must be a momentum in [0, 1) (0: off). Received: 1."),
         ("weight_decay=-0.1", "--set weight_decay must be a number >= 0. Received: -0.1."),
+        ("mixup=-0.2", "--set mixup must be a number >= 0 (0: off). Received: -0.2."),
     ):
         assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--epochs", "1", "--set", bad]) == 1
         assert message in capsys.readouterr().err
@@ -426,3 +427,49 @@ def test_weight_decay_shrinks_the_weights_the_data_do_not_hold_up():
         norms[decay] = sum(float(np.sum(keras.ops.convert_to_numpy(w) ** 2)) for w in kernels)
     # 50 steps at a rate of 1e-3 shrink each weight by (1 - 5e-4) ** 50 ~ 0.975 beyond the data's pull
     assert norms[0.5] < 0.99 * norms[0.0]
+
+
+def test_mixup_batches_mix_labels_and_class_weights_as_they_mix_the_examples():
+    from astrozoo.training.mixup import MixupBatches
+
+    n = 50
+    labels = np.arange(n) % 3
+    x = np.eye(n, dtype="float32")  # example i is the unit vector e_i, so a mixed row shows its recipe
+    batches = MixupBatches(
+        x, labels, 3, alpha=0.4, batch_size=16, class_weight={0: 1.0, 1: 2.0, 2: 4.0}, seed=1
+    )
+    one_hot, weight_of = np.eye(3)[labels], np.array([1.0, 2.0, 4.0])[labels]
+    for _epoch in range(2):
+        dominant = []
+        for i in range(len(batches)):
+            mixed_x, mixed_y, weights = batches[i]
+            np.testing.assert_allclose(mixed_x.sum(axis=1), 1.0, rtol=1e-6)
+            np.testing.assert_allclose(mixed_y, mixed_x @ one_hot, atol=1e-6)
+            np.testing.assert_allclose(weights, mixed_x @ weight_of, rtol=1e-6)
+            assert (mixed_x.max(axis=1) >= 0.5).all()
+            dominant.extend(mixed_x.argmax(axis=1))
+        assert sorted(dominant) == list(range(n))  # every example leads one mixed example per epoch
+        batches.on_epoch_end()
+    again = MixupBatches(x, labels, 3, alpha=0.4, batch_size=16, seed=1)
+    np.testing.assert_array_equal(
+        again[0][0], MixupBatches(x, labels, 3, alpha=0.4, batch_size=16, seed=1)[0][0]
+    )
+    assert 0.0 < np.mean(batches[0][0].max(axis=1) < 1.0)  # most examples do get mixed
+
+
+def test_fit_with_mixup_learns_a_classifier_and_refuses_a_regressor():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 2)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    train, validation = (
+        fitting.Split(x[s], y[s], np.arange(600)[s]) for s in (slice(0, 400), slice(400, 600))
+    )
+    keras.utils.set_random_seed(0)
+    mlp = astrozoo.builders.mlp(["a", "b"], class_names=["low", "high"], hidden_units=(16,))
+    history = fitting.fit(mlp, train, validation, epochs=15, batch_size=32, mixup=0.2, verbose=0)
+    assert history.history["val_accuracy"][-1] > 0.9
+    predicted = mlp.predict(validation.x, verbose=0)
+    assert np.mean(predicted.argmax(axis=1) == validation.y) > 0.9
+    regressor = astrozoo.builders.mlp(["a", "b"], task="regression", target_names=["z"], hidden_units=(4,))
+    with pytest.raises(astrozoo.errors.ConfigError, match="needs a classifier. Received a regression model"):
+        fitting.fit(regressor, fitting.Split(x, x[:, 0], np.arange(600)), validation, epochs=1, mixup=0.2)

@@ -11,11 +11,12 @@ from astrozoo.datasets import Split
 from astrozoo.errors import ConfigError, TrainingError
 from astrozoo.spec import spec
 from astrozoo.training.metrics import single_answer
+from astrozoo.training.mixup import MixupBatches
 
 SCHEDULES = ("plateau", "cosine")
 TRAINING_SETTINGS = (
     "learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm", "weight_averaging",
-    "weight_decay", "calibrate",
+    "weight_decay", "mixup", "calibrate",
 )  # fmt: skip
 """Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`), and ``calibrate``:
 whether `astrozoo.training.recipes.fit_members` temperature-scales the trained model on validation."""
@@ -49,8 +50,8 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
         elif key in ("recalibrate_batch_norm", "calibrate"):
             valid, expected = isinstance(value, bool), "true or false"
-        elif key == "weight_decay":
-            valid, expected = number and value >= 0, "a number >= 0"
+        elif key in ("weight_decay", "mixup"):
+            valid, expected = number and value >= 0, "a number >= 0" + (" (0: off)" if key == "mixup" else "")
         elif key == "weight_averaging":
             valid, expected = number and 0 <= value < 1, "a momentum in [0, 1) (0: off)"
         else:  # batch_size, patience
@@ -87,6 +88,7 @@ def fit(
     recalibrate_batch_norm: bool = False,
     weight_averaging: float = 0.0,
     weight_decay: float = 0.0,
+    mixup: float = 0.0,
     verbose: int = 2,
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
@@ -111,6 +113,10 @@ def fit(
         weight_decay: if above 0, AdamW's decoupled weight decay (Loshchilov &
             Hutter 2019): each step shrinks every weight by ``learning_rate *
             weight_decay`` of itself, instead of Adam without decay.
+        mixup: if above 0, a classifier trains on mixed pairs of examples and
+            labels, the mixing weight drawn from Beta(``mixup``, ``mixup``) (see
+            `astrozoo.training.mixup.MixupBatches`); the loss becomes categorical
+            cross-entropy on one-hot labels, which on validation equals the sparse one.
         (the other arguments are those of ``keras.Model.fit`` and ``compile``.)
 
     Example:
@@ -150,11 +156,20 @@ def fit(
         optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay, **averaging)
     else:
         optimizer = keras.optimizers.Adam(learning_rate, **averaging)
+    data = {"x": train.x, "y": train.y, "batch_size": batch_size, "class_weight": class_weight}
+    validation_data = (validation.x, validation.y)
+    if mixup:
+        if task != "classification":
+            raise ConfigError(f"Mixup mixes class labels, so it needs a classifier. Received a {task} model.")
+        n_classes = len(spec(model).class_names)
+        seed = int(np.random.randint(2**31))  # from the global seed (keras.utils.set_random_seed)
+        data = {"x": MixupBatches(train.x, train.y, n_classes, mixup, batch_size, class_weight, seed)}
+        validation_data = (validation.x, np.eye(n_classes, dtype="float32")[np.asarray(validation.y).ravel()])
+        if loss == "sparse_categorical_crossentropy":
+            loss = "categorical_crossentropy"
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
-    history = model.fit(
-        train.x, train.y, validation_data=(validation.x, validation.y), epochs=epochs,
-        batch_size=batch_size, class_weight=class_weight, callbacks=callbacks, verbose=verbose,
-    )  # fmt: skip
+    history = model.fit(**data, validation_data=validation_data, epochs=epochs, callbacks=callbacks,
+                        verbose=verbose)  # fmt: skip
     if recalibrate_batch_norm:
         reestimate_batch_norm(model, train.x, batch_size)
     return history
