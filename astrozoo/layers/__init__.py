@@ -13,6 +13,7 @@ from astrozoo.layers.equivariant import (
     DihedralPooling,
 )
 from astrozoo.layers.image import ImagePreprocessing
+from astrozoo.layers.profile import RadialProfile
 from astrozoo.layers.sequence import LightCurvePreprocessing
 from astrozoo.layers.tabular import TabularFeatures
 
@@ -25,6 +26,7 @@ __all__ = [
     "DihedralViews",
     "ImagePreprocessing",
     "LightCurvePreprocessing",
+    "RadialProfile",
     "RandomDihedral",
     "TabularFeatures",
     "TemperatureScaling",
