@@ -5,8 +5,6 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from astrozoo.layers.profile import RadialProfile
-
 
 def grad_cam(model: keras.Model, images, class_index: int | None = None) -> np.ndarray:
     """Grad-CAM maps (Selvaraju et al. 2017) over a ``resnet_transfer`` model's backbone.
@@ -57,12 +55,7 @@ def grad_cam(model: keras.Model, images, class_index: int | None = None) -> np.n
         tape.watch(features)
         outputs = features
         for layer in head:
-            if isinstance(layer, RadialProfile):  # a branch from the image: constant for the gradient
-                profile = layer(x)
-            elif isinstance(layer, keras.layers.Concatenate):  # resnet_transfer's "pool_and_profile"
-                outputs = layer([outputs, profile])
-            else:
-                outputs = layer(outputs, training=False)
+            outputs = layer(outputs, training=False)
         classes = (
             tf.argmax(outputs, axis=1, output_type=tf.int32)
             if class_index is None

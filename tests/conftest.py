@@ -78,18 +78,6 @@ TINY_CONFIGS = {
         },
         (4, 20, 20, 3),
     ),
-    "resnet_transfer-radial-profile": (
-        "resnet_transfer",
-        {
-            "class_names": ["ring", "non_ring"],
-            "image_size": [16, 16],
-            "compact_widths": [8],
-            "compact_blocks": [1],
-            "radial_profile_bins": 4,
-            "tta": True,
-        },
-        (4, 20, 20, 3),
-    ),
     "recurrent-gru": (
         "recurrent",
         {"class_names": ["RRab", "RRc"], "bands": ["g", "r"], "cell": "gru", "units": [8, 8]},

@@ -343,32 +343,3 @@ def test_zoom_and_shift_augmentation_resize_and_move_a_source_within_the_limits(
         RandomDihedral(max_zoom=2)
     with pytest.raises(ValueError, match="max_shift must be between 0 and 0.5"):
         RandomDihedral(max_shift=0.8)
-
-
-def test_radial_profile_finds_a_ring_and_ignores_how_the_image_is_turned():
-    from astrozoo.layers import RadialProfile
-
-    y, x = np.mgrid[:32, :32] - 15.5
-    radius = np.hypot(x, y)
-    disc = np.exp(-radius / 4.0)
-    ringed = disc + 0.3 * np.exp(-0.5 * ((radius - 11.0) / 1.0) ** 2)
-    images = np.stack([disc, ringed])[..., None].astype("float32")
-    layer = RadialProfile(bins=8)  # rings 2 px wide: the ring at 11 px falls in ring 5 (10-12 px)
-    profiles = keras.ops.convert_to_numpy(layer(images))
-    excess = profiles[1] - profiles[0]
-    assert int(excess.argmax()) == 5 and excess[5] > 0.2
-    assert np.all(np.diff(profiles[0]) < 0)  # the plain disc fades outwards, ring after ring
-    noise = np.random.default_rng(0).random((2, 32, 32, 3)).astype("float32")
-    reference = keras.ops.convert_to_numpy(layer(noise))
-    for turned in (
-        np.rot90(noise, axes=(1, 2)),
-        noise[:, ::-1],
-        noise[:, :, ::-1],
-        noise.transpose(0, 2, 1, 3),
-    ):
-        np.testing.assert_allclose(
-            keras.ops.convert_to_numpy(layer(np.ascontiguousarray(turned))), reference, atol=1e-5
-        )
-    assert reference.shape == (2, 8 * 3)
-    with pytest.raises(ValueError, match="bins must be a positive integer. Received: bins=0"):
-        RadialProfile(bins=0)

@@ -9,7 +9,6 @@ import keras
 
 from astrozoo.builders.cnn import image_front, image_head_output, image_input_spec
 from astrozoo.builders.registry import register_builder
-from astrozoo.layers.profile import RadialProfile
 
 KERAS_BACKBONES = {
     "resnet50": "ResNet50",
@@ -79,7 +78,6 @@ def resnet_transfer(
     compact_widths: Sequence[int] = (32, 64, 128),
     compact_blocks: Sequence[int] = (2, 2, 2),
     head_units: Sequence[int] = (),
-    radial_profile_bins: int = 0,
     dropout: float = 0.3,
     crop_fraction: float = 1.0,
     stretch: str | None = None,
@@ -117,9 +115,6 @@ def resnet_transfer(
         compact_widths: filters of each stage of the compact ResNet.
         compact_blocks: residual blocks in each stage of the compact ResNet.
         head_units: widths of optional Dense layers before the output.
-        radial_profile_bins: if above 0, the head also sees the preprocessed image's
-            azimuthally averaged profile in this many rings around the centre
-            (`astrozoo.layers.RadialProfile`), beside the backbone's pooled features.
         dropout: dropout rate before the output layer.
         crop_fraction: central fraction of each side kept before resizing.
         stretch: ``None``, ``"asinh"`` or ``"log"``.
@@ -148,11 +143,8 @@ def resnet_transfer(
     inputs = keras.Input(shape=(None, None, int(channels)), name="image")
     x = image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, augment, tta)
     net = _backbone(backbone, backbone_weights, (*image_size, int(channels)), compact_widths, compact_blocks)
-    features = keras.layers.GlobalAveragePooling2D(name="pool")(net(x))
-    if radial_profile_bins:
-        profile = RadialProfile(int(radial_profile_bins), name="radial_profile")(x)
-        features = keras.layers.Concatenate(name="pool_and_profile")([features, profile])
-    x = features
+    x = net(x)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     for i, width in enumerate(head_units):
         x = keras.layers.Dense(int(width), activation="relu", name=f"head_{i}")(x)
     if dropout:

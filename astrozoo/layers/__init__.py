@@ -13,7 +13,6 @@ from astrozoo.layers.equivariant import (
     DihedralPooling,
 )
 from astrozoo.layers.image import ImagePreprocessing
-from astrozoo.layers.profile import RadialProfile
 from astrozoo.layers.sequence import LightCurvePreprocessing
 from astrozoo.layers.tabular import TabularFeatures
 
@@ -26,7 +25,6 @@ __all__ = [
     "DihedralViews",
     "ImagePreprocessing",
     "LightCurvePreprocessing",
-    "RadialProfile",
     "RandomDihedral",
     "TabularFeatures",
     "TemperatureScaling",
