@@ -414,6 +414,12 @@ def _galaxy_resnet(splits, epochs, verbose, overrides=None):
 # fold, so not adopted (seed 1 not run: the bar could no longer be met). The vote fractions in
 # catalog.csv cannot help as extra training targets: 3-fold logistic regression on them scores 0.51,
 # 0.53, 0.57 (the non-rings were matched to the rings on them).
+# Against the recipe's 3-fold CV (seed 0: 0.735 / 0.627 / 0.700; seed 1: 0.628 / 0.676 / 0.710), with a
+# bar written before each run (mean over seeds 0 and 1 >= 0.690, better on >= 4 of 6 folds), none adopted:
+# mixup in stage 2 (--set mixup=0.2): 0.716 / 0.706 / 0.710 (seed 0), 0.608 / 0.667 / 0.700 (seed 1), mean
+# 0.684, better on 2 of 6 folds. The cutout's azimuthally averaged profile (16 rings x 3 colours) beside the
+# pooled features in the head (commit 4bc8760, since reverted): 0.667 / 0.637 / 0.600 = 0.635 (seed 0),
+# better on 1 of 3; seed 1 not run, as the bar's mean could no longer be reached.
 RINGS = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 
 
