@@ -50,8 +50,10 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
         elif key in ("recalibrate_batch_norm", "calibrate"):
             valid, expected = isinstance(value, bool), "true or false"
-        elif key in ("weight_decay", "mixup"):
-            valid, expected = number and value >= 0, "a number >= 0" + (" (0: off)" if key == "mixup" else "")
+        elif key == "weight_decay":
+            valid, expected = number and value >= 0, "a number >= 0"
+        elif key == "mixup":
+            valid, expected = number and value >= 0, "a number >= 0 (0: off)"
         elif key == "weight_averaging":
             valid, expected = number and 0 <= value < 1, "a momentum in [0, 1) (0: off)"
         else:  # batch_size, patience
