@@ -11,7 +11,7 @@ from astrozoo.datasets import Split
 from astrozoo.errors import ConfigError, TrainingError
 from astrozoo.spec import spec
 from astrozoo.training.metrics import single_answer
-from astrozoo.training.mixup import MixupBatches
+from astrozoo.training.mixup import MixupBatches, one_hot_labels
 
 SCHEDULES = ("plateau", "cosine")
 TRAINING_SETTINGS = (
@@ -166,7 +166,7 @@ def fit(
         n_classes = len(spec(model).class_names)
         seed = int(np.random.randint(2**31))  # from the global seed (keras.utils.set_random_seed)
         data = {"x": MixupBatches(train.x, train.y, n_classes, mixup, batch_size, class_weight, seed)}
-        validation_data = (validation.x, np.eye(n_classes, dtype="float32")[np.asarray(validation.y).ravel()])
+        validation_data = (validation.x, one_hot_labels(validation.y, n_classes))
         if loss == "sparse_categorical_crossentropy":
             loss = "categorical_crossentropy"
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)

@@ -8,6 +8,16 @@ import keras
 import numpy as np
 
 
+def one_hot_labels(y, n_classes: int) -> np.ndarray:
+    """Integer class labels as float32 one-hot rows, the targets of a mixup-trained classifier.
+
+    Example:
+        >>> one_hot_labels([1, 0], 3).tolist()
+        [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
+    """
+    return np.eye(n_classes, dtype=np.float32)[np.asarray(y, dtype=np.int64).ravel()]
+
+
 class MixupBatches(keras.utils.PyDataset):
     """Training batches in which every example is mixed with another one of the same batch.
 
@@ -49,7 +59,7 @@ class MixupBatches(keras.utils.PyDataset):
             raise ValueError(
                 f"Mixup needs one label per example. Received {len(self.x)} examples, {len(self.y)} labels."
             )
-        self.one_hot = np.eye(n_classes, dtype=np.float32)[self.y]
+        self.one_hot = one_hot_labels(self.y, n_classes)
         weights = np.ones(n_classes, dtype=np.float32)
         for label, weight in (class_weight or {}).items():
             weights[int(label)] = weight
