@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--members", type=_positive_int, help="models to average (default: the recipe's)")
     cv.add_argument(*SET_FLAG, **SET_OPTIONS)
     cv.add_argument("-o", "--output", help="also write every fold's metrics to this JSON file")
+    cv.add_argument(
+        "--predictions",
+        metavar="CSV",
+        help="also write every train+validation example's prediction, made by the fold that held it out, "
+        "to this CSV file (id, fold, true, predicted, class probabilities)",
+    )
     cv.set_defaults(run=_cv)
 
     fetch = commands.add_parser("download", help="download datasets into the cache (see ASTROZOO_CACHE)")
@@ -219,7 +225,7 @@ def _train(args) -> int:
 
 def _cv(args) -> int:
     from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
-    from astrozoo.training import cross_validate  # noqa: PLC0415
+    from astrozoo.training.crossval import cross_validate, held_out_csv  # noqa: PLC0415
     from astrozoo.training.metrics import single_answer  # noqa: PLC0415
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
@@ -241,7 +247,10 @@ def _cv(args) -> int:
     summary += "".join(f", {key}={json.dumps(value)}" for key, value in result["overrides"].items())
     print(f"{args.model}: {summary}")
     if args.output:
-        atomic_write_text(args.output, json.dumps(result, indent=2) + "\n")
+        metrics = {key: value for key, value in result.items() if key != "held_out"}
+        atomic_write_text(args.output, json.dumps(metrics, indent=2) + "\n")
+    if args.predictions:
+        atomic_write_text(args.predictions, held_out_csv(result))
     return EXIT_OK
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import keras
@@ -110,6 +111,28 @@ def test_cv_command_scores_every_train_and_validation_row_once(data_dir, tmp_pat
     assert sum(fold["n"] for fold in result["per_fold"]) == len(splits["train"]) + len(splits["validation"])
     assert len(result["scores"]) == 2 and 0.5 < result["mean"] <= 1.0  # 1 epoch already beats chance
     assert result["mean"] == pytest.approx(np.mean(result["scores"]))
+    assert "held_out" not in result
+
+
+def test_cv_predictions_hold_every_example_once_as_its_held_out_fold_scored_it(data_dir, tmp_path):
+    table = tmp_path / "held.csv"
+    out = tmp_path / "cv.json"
+    arguments = ["cv", "sdss-mlp", "--data", str(data_dir), "--folds", "2", "--epochs", "1", "--members", "1"]
+    assert main([*arguments, "-o", str(out), "--predictions", str(table)]) == 0
+    rows = list(csv.DictReader(table.open()))
+    splits = sdss_dr14.load_splits(data_dir)
+    pooled_ids = [*splits["train"].ids, *splits["validation"].ids]
+    assert sorted(row["id"] for row in rows) == sorted(str(i) for i in pooled_ids)
+    assert list(rows[0]) == ["id", "fold", "true", "predicted", "p_STAR", "p_GALAXY", "p_QSO"]
+    probabilities = np.array(
+        [[float(row[f"p_{name}"]) for name in ("STAR", "GALAXY", "QSO")] for row in rows]
+    )
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    for fold, metrics in enumerate(json.loads(out.read_text())["per_fold"]):
+        held = [row for row in rows if row["fold"] == str(fold)]
+        assert len(held) == metrics["n"]
+        correct = sum(row["true"] == row["predicted"] for row in held)
+        assert correct / len(held) == pytest.approx(metrics["accuracy"], abs=1e-6)
 
 
 def test_cv_of_a_regressor_reports_each_folds_bias_beside_its_scatter(data_dir, tmp_path, capsys):
@@ -126,13 +149,19 @@ def test_cv_of_a_regressor_reports_each_folds_bias_beside_its_scatter(data_dir, 
         "--members",
         "1",
     ]
-    assert main([*arguments, "-o", str(out)]) == 0
+    table = tmp_path / "held.csv"
+    assert main([*arguments, "-o", str(out), "--predictions", str(table)]) == 0
     printed = capsys.readouterr().out
+    rows = list(csv.DictReader(table.open()))
+    assert list(rows[0]) == ["id", "fold", "true", "predicted"]
     for fold, metrics in enumerate(json.loads(out.read_text())["per_fold"]):
         assert (
             f"fold {fold}: nmad {metrics['nmad']:.4f} (n={metrics['n']}), bias {metrics['bias']:+.4f}"
             in printed
         )
+        held = [row for row in rows if row["fold"] == str(fold)]
+        z_true, z_pred = (np.array([float(row[key]) for row in held]) for key in ("true", "predicted"))
+        assert regression_report(z_pred, z_true)["bias"] == pytest.approx(metrics["bias"], abs=1e-5)
 
 
 def _tiny_recipe(calls):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from collections.abc import Callable
 
@@ -17,8 +19,9 @@ from astrozoo.datasets.base import (
     with_extra_training,
 )
 from astrozoo.errors import ModelNotFoundError
+from astrozoo.spec import spec
 from astrozoo.training.recipes import RECIPES, fit_members
-from astrozoo.training.train import evaluate
+from astrozoo.training.train import predict_and_score
 
 INNER_FOLDS = 5  # the training part of each fold keeps 1/5 aside for early stopping
 
@@ -85,8 +88,12 @@ def cross_validate(
 
     Returns:
         ``{"model", "folds", "members", "overrides", "headline", "scores", "mean",
-        "std", "per_fold"}``: the settings, the headline metric of each fold,
-        their mean and standard deviation, and each fold's full metrics.
+        "std", "per_fold", "class_names", "held_out"}``: the settings, the headline
+        metric of each fold, their mean and standard deviation, each fold's full
+        metrics, and every pooled example's prediction from the fold that held it
+        out (``held_out``: arrays ``ids``, ``fold``, ``true`` and ``predicted``, the
+        class probabilities or the regressor's values; `held_out_csv` writes them).
+        Examples that every seed gets wrong are the ones to check for a wrong label.
 
     Example (needs the data; about 4 minutes on 2 cores):
         >>> from astrozoo.training import cross_validate
@@ -104,7 +111,7 @@ def cross_validate(
     pooled = recipe.prepare(pooled, overrides) if recipe.prepare is not None else pooled
     extra, pooled = pooled.get(EXTRA_TRAIN), pooled["pooled"]
     strata = _strata(pooled.y)
-    per_fold = []
+    per_fold, held_out = [], []
     for fold, held in enumerate(stratified_folds(strata, folds, seed=SPLIT_SEED)):
         rest = np.setdiff1d(np.arange(len(pooled)), held)
         inner = rest[stratified_folds(strata[rest], INNER_FOLDS, seed=SPLIT_SEED + 1)[0]]
@@ -114,7 +121,9 @@ def cross_validate(
         if extra is not None:  # trained on in every fold, never held out
             fold_splits = with_extra_training({**fold_splits, EXTRA_TRAIN: extra})
         model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members, overrides)
-        per_fold.append(evaluate(model, _take(pooled, held)))
+        predicted, metrics = predict_and_score(model, _take(pooled, held))
+        per_fold.append(metrics)
+        held_out.append((held, predicted))
         if on_fold is not None:
             on_fold(fold, per_fold[-1])
     scores = [metrics[recipe.headline] for metrics in per_fold]
@@ -128,7 +137,45 @@ def cross_validate(
         "mean": float(np.mean(scores)),
         "std": float(np.std(scores)),
         "per_fold": per_fold,
+        "class_names": spec(model).class_names,
+        "held_out": {
+            "ids": np.concatenate([pooled.ids[idx] for idx, _ in held_out]),
+            "fold": np.concatenate([np.full(len(idx), fold) for fold, (idx, _) in enumerate(held_out)]),
+            "true": np.concatenate([pooled.y[idx] for idx, _ in held_out]),
+            "predicted": np.concatenate([predicted for _, predicted in held_out]),
+        },
     }
+
+
+def held_out_csv(result: dict) -> str:
+    """`cross_validate`'s held-out predictions as CSV text, one row per example.
+
+    Columns: ``id``, ``fold``, ``true`` and ``predicted`` (class names for a
+    classifier, values for a regressor), then a classifier's ``p_CLASS``
+    probability columns.
+
+    Example:
+        >>> held = {"ids": np.array(["a", "b"]), "fold": np.array([0, 1]), "true": np.array([0, 1]),
+        ...         "predicted": np.array([[0.9, 0.1], [0.8, 0.2]])}
+        >>> result = {"class_names": ("STAR", "QSO"), "held_out": held}
+        >>> print(held_out_csv(result), end="")
+        id,fold,true,predicted,p_STAR,p_QSO
+        a,0,STAR,STAR,0.9,0.1
+        b,1,QSO,STAR,0.8,0.2
+    """
+    held, names = result["held_out"], result["class_names"]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    columns = [f"p_{name}" for name in names] if names else []
+    writer.writerow(["id", "fold", "true", "predicted", *columns])
+    for i, ident in enumerate(held["ids"]):
+        true, predicted = held["true"][i], held["predicted"][i]
+        if names:
+            answer = names[int(np.argmax(predicted))]
+            writer.writerow([ident, held["fold"][i], names[true], answer, *(f"{p:.6g}" for p in predicted)])
+        else:
+            writer.writerow([ident, held["fold"][i], f"{true:.6g}", f"{predicted[0]:.6g}"])
+    return text.getvalue()
 
 
 def _take(split: Split, idx: np.ndarray) -> Split:

@@ -146,8 +146,13 @@ def record_in_manifest(name: str, folder: Path, manifest_path: Path | None = Non
 
 def evaluate(model: keras.Model, split) -> dict:
     """Scores a model on a split: `classification_report` or `regression_report` of its predictions."""
+    return predict_and_score(model, split)[1]
+
+
+def predict_and_score(model: keras.Model, split) -> tuple[np.ndarray, dict]:
+    """A model's outputs on a split (class probabilities, or a column of values) and `evaluate`'s score."""
     model_spec = spec(model)
-    predicted = model.predict(split.x, batch_size=256, verbose=0)
+    predicted = np.asarray(model.predict(split.x, batch_size=256, verbose=0))
     if model_spec.task == "classification":
-        return classification_report(predicted, split.y, model_spec.class_names)
-    return regression_report(np.asarray(predicted)[:, 0], split.y)
+        return predicted, classification_report(predicted, split.y, model_spec.class_names)
+    return predicted, regression_report(predicted[:, 0], split.y)
