@@ -478,7 +478,9 @@ RECIPES = {
                 "Trained on SDSS DR14 spectroscopic targets: the magnitude range and colours of "
                 "objects SDSS chose to observe spectroscopically, not a complete photometric sample.",
                 "Uses magnitudes only; morphology (PSF vs model magnitudes) would help separate "
-                "compact galaxies from stars.",
+                "compact galaxies from stars: in a 4-fold cross-validation of train+validation with three "
+                "seeds, 177 of 6819 objects (2.6%) were misclassified by all three networks, 79 of them "
+                "galaxies called stars.",
             ),
         ),
         Recipe(
