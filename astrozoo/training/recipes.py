@@ -396,7 +396,7 @@ GALAXY = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 # (0.821 / 0.857 / 0.843), better for 4 of 5 seeds by +0.002 on average at twice the training time:
 # not adopted. 144 of the 1363 train+validation galaxies (10.6%; 61 spiral, 83 non_spiral) were
 # misclassified by all ten networks: two thirds of each network's ~220 errors. Some of those labelled
-# non_spiral show clear spiral arms, so much of the remaining error is in the labels (card: limitations).
+# non_spiral show clear spiral arms, so part of the remaining error is in the labels (card: limitations).
 # Dropping those 144 from each fold's training and early-stopping parts (held-out parts unchanged; seeds
 # 0-3, the GPU time ran out after two folds): fold 0 0.833 / 0.842 / 0.833 / 0.842, fold 1 0.875 /
 # 0.859 / 0.864 / 0.866, against 0.833 / 0.835 / 0.831 / 0.826 and 0.862 / 0.851 / 0.853 / 0.859 for
@@ -564,10 +564,10 @@ RECIPES = {
             limitations=(
                 "The GZ2 'spiral' label also required the odd-feature vote, so the classes are not "
                 "pure morphology.",
-                "About one label in ten disagrees with the image: in a 3-fold cross-validation of "
-                "train+validation, 144 of 1363 galaxies (10.6%) were misclassified by all ten networks "
-                "trained (five seeds, with and without mixup), and some of those labelled non_spiral "
-                "show clear spiral arms.",
+                "About one galaxy in ten is misclassified whatever the seed: in a 3-fold cross-validation "
+                "of train+validation, 144 of 1363 galaxies (10.6%) were misclassified by all ten networks "
+                "trained (five seeds, with and without mixup). Some of those labelled non_spiral show "
+                "clear spiral arms, so part of that error is in the labels.",
                 "SDSS gri JPEG colour cutouts (Kaggle GZ2 framing, galaxy in the central half).",
             ),
         ),
