@@ -133,6 +133,9 @@ def test_cv_predictions_hold_every_example_once_as_its_held_out_fold_scored_it(d
         assert len(held) == metrics["n"]
         correct = sum(row["true"] == row["predicted"] for row in held)
         assert correct / len(held) == pytest.approx(metrics["accuracy"], abs=1e-6)
+    other_seed = tmp_path / "held-seed-1.csv"  # the README joins seeds row by row
+    assert main([*arguments, "--seed", "1", "--predictions", str(other_seed)]) == 0
+    assert [row["id"] for row in csv.DictReader(other_seed.open())] == [row["id"] for row in rows]
 
 
 def test_cv_of_a_regressor_reports_each_folds_bias_beside_its_scatter(data_dir, tmp_path, capsys):
