@@ -96,9 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("-o", "--output", help="also write every fold's metrics to this JSON file")
     cv.add_argument(
         "--predictions",
-        metavar="CSV",
+        metavar="FILE",
         help="also write every train+validation example's prediction, made by the fold that held it out, "
-        "to this CSV file (id, fold, true, predicted, class probabilities)",
+        "to this .csv, .ecsv, .fits or .txt table (id, fold, true, predicted, class probabilities)",
     )
     cv.set_defaults(run=_cv)
 
@@ -150,14 +150,11 @@ SET_OPTIONS = {
 
 def _predict(args) -> int:
     import astrozoo  # noqa: PLC0415
-    from astrozoo.integrity import atomic_path  # noqa: PLC0415
 
     model = astrozoo.load(args.model)
     table = astrozoo.predict(model, args.inputs, batch_size=args.batch_size, progress=not args.no_progress)
     if args.output:
-        output = Path(args.output)
-        with atomic_path(output) as tmp:
-            table.write(tmp, format=_table_format(output), overwrite=True)
+        _write_table(table, Path(args.output))
     else:
         table.write(sys.stdout, format="ascii.csv")
     failed = sum(bool(e) for e in table["error"])
@@ -165,6 +162,14 @@ def _predict(args) -> int:
         print(f"astrozoo: {failed} of {len(table)} inputs failed; see the error column.", file=sys.stderr)
         return EXIT_SOME_FAILED
     return EXIT_OK
+
+
+def _write_table(table, path: Path) -> None:
+    """Writes an astropy table atomically, in the format its file name asks for."""
+    from astrozoo.integrity import atomic_path  # noqa: PLC0415
+
+    with atomic_path(path) as tmp:
+        table.write(tmp, format=_table_format(path), overwrite=True)
 
 
 def _table_format(path: Path) -> str:
@@ -225,7 +230,7 @@ def _train(args) -> int:
 
 def _cv(args) -> int:
     from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
-    from astrozoo.training.crossval import cross_validate, held_out_csv  # noqa: PLC0415
+    from astrozoo.training.crossval import cross_validate, held_out_table  # noqa: PLC0415
     from astrozoo.training.metrics import single_answer  # noqa: PLC0415
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
@@ -238,6 +243,8 @@ def _cv(args) -> int:
             line += "; it answers one class for every example, so it learned nothing (train would refuse it)"
         print(line, flush=True)
 
+    if args.predictions:
+        _table_format(Path(args.predictions))  # a file name it cannot write fails now, not after the folds
     result = cross_validate(
         args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed,
         members=args.members, overrides=dict(args.overrides or ()), on_fold=report,
@@ -250,7 +257,7 @@ def _cv(args) -> int:
         metrics = {key: value for key, value in result.items() if key != "held_out"}
         atomic_write_text(args.output, json.dumps(metrics, indent=2) + "\n")
     if args.predictions:
-        atomic_write_text(args.predictions, held_out_csv(result))
+        _write_table(held_out_table(result), Path(args.predictions))
     return EXIT_OK
 
 

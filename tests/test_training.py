@@ -138,6 +138,17 @@ def test_cv_predictions_hold_every_example_once_as_its_held_out_fold_scored_it(d
     assert [row["id"] for row in csv.DictReader(other_seed.open())] == [row["id"] for row in rows]
 
 
+def test_cv_refuses_a_predictions_file_it_cannot_write_before_training(
+    data_dir, tmp_path, capsys, monkeypatch
+):
+    from astrozoo.training import crossval
+
+    monkeypatch.setattr(crossval, "cross_validate", lambda *a, **k: pytest.fail("trained before refusing"))
+    arguments = ["cv", "sdss-mlp", "--data", str(data_dir), "--predictions", str(tmp_path / "held.xlsx")]
+    assert main(arguments) == 2
+    assert "expected a .csv, .ecsv, .fits or .txt file name" in capsys.readouterr().err
+
+
 def test_cv_of_a_regressor_reports_each_folds_bias_beside_its_scatter(data_dir, tmp_path, capsys):
     out = tmp_path / "cv.json"
     arguments = [

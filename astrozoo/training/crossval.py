@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Callable
 
 import keras
 import numpy as np
+from astropy.table import Table
 
 from astrozoo.datasets import Split
 from astrozoo.datasets.base import (
@@ -92,7 +91,7 @@ def cross_validate(
         metric of each fold, their mean and standard deviation, each fold's full
         metrics, and every pooled example's prediction from the fold that held it
         out (``held_out``: arrays ``ids``, ``fold``, ``true`` and ``predicted``, the
-        class probabilities or the regressor's values; `held_out_csv` writes them).
+        class probabilities or the regressor's values; `held_out_table` tabulates them).
         Examples that every seed gets wrong are the ones to check for a wrong label.
 
     Example (needs the data; about 4 minutes on 2 cores):
@@ -147,8 +146,8 @@ def cross_validate(
     }
 
 
-def held_out_csv(result: dict) -> str:
-    """`cross_validate`'s held-out predictions as CSV text, one row per example.
+def held_out_table(result: dict) -> Table:
+    """`cross_validate`'s held-out predictions as a table, one row per example.
 
     Columns: ``id``, ``fold``, ``true`` and ``predicted`` (class names for a
     classifier, values for a regressor), then a classifier's ``p_CLASS``
@@ -157,25 +156,23 @@ def held_out_csv(result: dict) -> str:
     Example:
         >>> held = {"ids": np.array(["a", "b"]), "fold": np.array([0, 1]), "true": np.array([0, 1]),
         ...         "predicted": np.array([[0.9, 0.1], [0.8, 0.2]])}
-        >>> result = {"class_names": ("STAR", "QSO"), "held_out": held}
-        >>> print(held_out_csv(result), end="")
+        >>> table = held_out_table({"class_names": ("STAR", "QSO"), "held_out": held})
+        >>> import sys
+        >>> table.write(sys.stdout, format="ascii.csv")
         id,fold,true,predicted,p_STAR,p_QSO
         a,0,STAR,STAR,0.9,0.1
         b,1,QSO,STAR,0.8,0.2
     """
-    held, names = result["held_out"], result["class_names"]
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    columns = [f"p_{name}" for name in names] if names else []
-    writer.writerow(["id", "fold", "true", "predicted", *columns])
-    for i, ident in enumerate(held["ids"]):
-        true, predicted = held["true"][i], held["predicted"][i]
-        if names:
-            answer = names[int(np.argmax(predicted))]
-            writer.writerow([ident, held["fold"][i], names[true], answer, *(f"{p:.6g}" for p in predicted)])
-        else:
-            writer.writerow([ident, held["fold"][i], f"{true:.6g}", f"{predicted[0]:.6g}"])
-    return text.getvalue()
+    held = result["held_out"]
+    table = Table({"id": held["ids"], "fold": held["fold"]})
+    if not result["class_names"]:
+        table["true"], table["predicted"] = held["true"], held["predicted"][:, 0]
+        return table
+    names = np.asarray(result["class_names"])
+    table["true"], table["predicted"] = names[held["true"]], names[np.argmax(held["predicted"], axis=1)]
+    for k, name in enumerate(names):
+        table[f"p_{name}"] = held["predicted"][:, k]
+    return table
 
 
 def _take(split: Split, idx: np.ndarray) -> Split:
