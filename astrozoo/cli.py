@@ -231,7 +231,7 @@ def _train(args) -> int:
 def _cv(args) -> int:
     from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
     from astrozoo.training.crossval import cross_validate, held_out_table  # noqa: PLC0415
-    from astrozoo.training.metrics import single_answer  # noqa: PLC0415
+    from astrozoo.training.metrics import not_learned  # noqa: PLC0415
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
     def report(fold: int, metrics: dict) -> None:  # called once cross_validate has checked the name
@@ -239,8 +239,9 @@ def _cv(args) -> int:
         line = f"fold {fold}: {headline} {metrics[headline]:.4f} (n={metrics['n']})"
         if "bias" in metrics:  # a regressor: a variant can gain scatter and lose accuracy
             line += f", bias {metrics['bias']:+.4f}"
-        if "confusion_matrix" in metrics and single_answer(metrics) is not None:  # classifiers only
-            line += "; it answers one class for every example, so it learned nothing (train would refuse it)"
+        reason = not_learned(metrics) if "confusion_matrix" in metrics else None  # classifiers only
+        if reason is not None:
+            line += f"; {reason} (train refuses such a model)"
         print(line, flush=True)
 
     if args.predictions:

@@ -336,13 +336,80 @@ def test_train_refuses_a_model_that_learned_nothing_and_writes_nothing(
     )
     with pytest.raises(
         astrozoo.TrainingError,
-        match=r"stuck \(seed 3\) did not learn: it answers 'STAR' for all 1204 .* Nothing was written",
+        match=r"stuck \(seed 3\) did not learn: on the validation split it answers 'STAR' for all 1204 "
+        r"examples\. Nothing was written",
     ):
         train("stuck", data_dir, output=tmp_path / "stuck", seed=3, verbose=0)
     assert not (tmp_path / "stuck").exists()
     capsys.readouterr()
     assert main(["cv", "stuck", "--data", str(data_dir), "--folds", "2"]) == 0  # cv reports, train refuses
-    assert capsys.readouterr().out.count("answers one class for every example, so it learned nothing") == 2
+    out = capsys.readouterr().out
+    assert out.count("it answers 'STAR' for all") == out.count("(train refuses such a model)") == 2
+
+
+def test_train_refuses_a_classifier_no_better_than_chance(data_dir, tmp_path, monkeypatch, capsys):
+    """Labels shuffled independently of the inputs: the network answers several classes, all guesses."""
+    import types
+
+    from astrozoo.datasets import Split
+    from astrozoo.training import fit, train
+    from astrozoo.training.metrics import chance_accuracy
+    from astrozoo.training.recipes import RECIPES, Recipe
+
+    def load_splits(data_dir=None):
+        rng = np.random.default_rng(0)
+        return {
+            part: Split(split.x, rng.permutation(split.y), split.ids)
+            for part, split in sdss_dr14.load_splits(data_dir).items()
+        }
+
+    described = ("NAME", "ORIGIN", "LICENSE", "CITATION")
+    dataset = types.SimpleNamespace(**{key: getattr(sdss_dr14, key) for key in described})
+    dataset.load_splits = load_splits
+    reports = []
+
+    def build_and_fit(splits, epochs, verbose, overrides=None):
+        model = astrozoo.builders.mlp(sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES, hidden_units=[16],
+                                      adapt_data=splits["train"].x)  # fmt: skip
+        fit(model, splits["train"], splits["validation"], epochs, verbose=0, class_weight={0: 1, 1: 1, 2: 3})
+        reports.append(classification_report(model.predict(splits["validation"].x, verbose=0),
+                                             splits["validation"].y, sdss_dr14.CLASSES))  # fmt: skip
+        return model
+
+    monkeypatch.setitem(
+        RECIPES, "guessing", Recipe("guessing", dataset, build_and_fit, epochs=3, description="x")
+    )
+    with pytest.raises(
+        astrozoo.TrainingError,
+        match=r"guessing \(seed 0\) did not learn: on the validation split its accuracy 0\.\d+ \(\d+/1204\) "
+        r"is no better than chance: .* score 0\.\d+ on average and at least this well with probability",
+    ):
+        train("guessing", data_dir, output=tmp_path / "guessing", seed=0, verbose=0)
+    assert not (tmp_path / "guessing").exists()
+    (report,) = reports
+    answered = np.count_nonzero(np.sum(report["confusion_matrix"]["counts"], axis=0))
+    assert answered >= 2  # not the one-answer case: every class it answers is a guess
+    assert abs(report["accuracy"] - chance_accuracy(report)) < 0.05
+
+
+def test_not_learned_tells_guessing_from_a_weak_but_real_classifier():
+    from astrozoo.training.metrics import chance_probability, not_learned
+
+    truth = np.array([0, 1] * 50)
+    rng = np.random.default_rng(1)
+    coin = rng.random(100) < 0.5  # answers independent of the truth
+    guessing = classification_report(np.stack([coin, ~coin], axis=1).astype(float), truth, ["a", "b"])
+    assert "no better than chance" in not_learned(guessing)
+    weak = truth.copy()
+    weak[rng.choice(100, 32, replace=False)] ^= 1  # 68 of 100 right: weak, but far from guessing
+    report = classification_report(np.eye(2)[weak], truth, ["a", "b"])
+    assert report["accuracy"] == 0.68 and not_learned(report) is None
+    assert chance_probability(report) < 0.001
+    imbalanced = np.array([0] * 90 + [1] * 10)  # 90% of one class: 0.9 is what guessing it scores
+    always_a_but_one = np.zeros(100, int)
+    always_a_but_one[0] = 1
+    report = classification_report(np.eye(2)[always_a_but_one], imbalanced, ["a", "b"])
+    assert report["accuracy"] == 0.89 and "no better than chance" in not_learned(report)
 
 
 def test_ensure_learned_compares_a_regressor_with_the_training_mean():

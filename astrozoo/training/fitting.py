@@ -10,7 +10,7 @@ import numpy as np
 from astrozoo.datasets import Split
 from astrozoo.errors import ConfigError, TrainingError
 from astrozoo.spec import spec
-from astrozoo.training.metrics import single_answer
+from astrozoo.training.metrics import not_learned
 from astrozoo.training.mixup import MixupBatches, one_hot_labels
 
 SCHEDULES = ("plateau", "cosine")
@@ -224,13 +224,16 @@ def reestimate_batch_norm(model: keras.Model, x: np.ndarray, batch_size: int = 3
 
 
 def ensure_learned(report: dict, train_y, validation_y, name: str = "the model") -> None:
-    """Refuses a trained model whose validation scores are no better than one constant answer.
+    """Refuses a trained model whose validation scores are no better than chance.
 
     A network can fail to train (a bad initialization, too high a learning rate)
-    and still be saved by early stopping at its least bad epoch. Such a model
-    answers the same class for every example, or predicts a regression target
-    no better than the training mean; `astrozoo.training.train` calls this
-    before writing anything, so that no such model is ever saved.
+    and still be saved by early stopping at its least bad epoch. Such a
+    classifier answers the same class for every example, or answers several no
+    better than guessing would (`astrozoo.training.metrics.not_learned`: the
+    chance of scoring as well by ignoring the input is above 1%); such a
+    regressor predicts no better than the training mean.
+    `astrozoo.training.train` calls this before writing anything, so that no
+    such model is ever saved.
 
     Args:
         report: the model's scores on the validation split, a `classification_report`
@@ -240,9 +243,9 @@ def ensure_learned(report: dict, train_y, validation_y, name: str = "the model")
         name: how the error names the model.
 
     Raises:
-        TrainingError: every validation example gets the same class, or the
-            validation RMSE is not below that of always answering the
-            training mean.
+        TrainingError: the classifier answers one class for every validation
+            example or scores no better than chance, or the validation RMSE is
+            not below that of always answering the training mean.
 
     Example:
         >>> from astrozoo.training.metrics import classification_report
@@ -250,14 +253,12 @@ def ensure_learned(report: dict, train_y, validation_y, name: str = "the model")
         >>> ensure_learned(report, [0, 1], [0, 1], "demo")
         Traceback (most recent call last):
         ...
-        astrozoo.errors.TrainingError: demo did not learn: it answers 'x' for all 2 validation examples.
+        astrozoo.errors.TrainingError: demo did not learn: on the validation split it answers 'x' for all ...
     """
     if "confusion_matrix" in report:  # a classifier
-        answer = single_answer(report)
-        if answer is not None and report["n"] > 1:
-            raise TrainingError(
-                f"{name} did not learn: it answers {answer!r} for all {report['n']} validation examples."
-            )
+        reason = not_learned(report)
+        if reason is not None:
+            raise TrainingError(f"{name} did not learn: on the validation split {reason}.")
         return
     truth = np.asarray(validation_y, dtype=np.float64).ravel()
     constant = float(np.sqrt(np.mean((np.mean(np.asarray(train_y, dtype=np.float64)) - truth) ** 2)))

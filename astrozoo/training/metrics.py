@@ -78,6 +78,81 @@ def single_answer(report: dict) -> str | None:
     return matrix["labels"][answered[0]] if len(answered) == 1 else None
 
 
+def chance_accuracy(report: dict) -> float:
+    """The accuracy expected from answers that ignore the input but keep the report's class frequencies.
+
+    With true-class fractions p_k and answered-class fractions q_k this is
+    sum_k p_k q_k, the "expected agreement" of Cohen's kappa: 0.5 for any mix of
+    answers to a balanced two-class set, the class fraction for a model that
+    always answers that class.
+
+    Example:
+        >>> probabilities = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]]
+        >>> report = classification_report(probabilities, [0, 1, 0, 1], "ab")
+        >>> chance_accuracy(report)
+        0.5
+    """
+    counts = np.asarray(report["confusion_matrix"]["counts"], dtype=np.float64)
+    total = counts.sum()
+    return float(counts.sum(axis=1) @ counts.sum(axis=0) / total**2) if total else 0.0
+
+
+def chance_probability(report: dict) -> float:
+    """How likely answers that ignore the input score at least the report's accuracy.
+
+    The one-sided binomial probability of at least the report's number of correct
+    answers among its ``n`` when each is right with probability `chance_accuracy`.
+    A small value means the classifier agrees with the labels more than chance
+    would; a value near 0.5 or above means it cannot be told apart from guessing.
+
+    Example:
+        >>> guess = classification_report([[0.6, 0.4]] * 10 + [[0.4, 0.6]] * 10, [0, 1] * 10, "ab")
+        >>> guess["accuracy"], round(chance_probability(guess), 3)
+        (0.5, 0.588)
+        >>> good = classification_report([[0.6, 0.4], [0.4, 0.6]] * 10, [0, 1] * 10, "ab")
+        >>> chance_probability(good) < 1e-5
+        True
+    """
+    counts = np.asarray(report["confusion_matrix"]["counts"], dtype=np.int64)
+    n, correct, chance = int(counts.sum()), int(np.trace(counts)), chance_accuracy(report)
+    if not 0.0 < chance < 1.0:  # nothing can be right (then correct = 0), or everything must be
+        return 1.0
+    k = np.arange(correct, n + 1)
+    steps = np.log(np.arange(n, 0, -1)) - np.log(np.arange(1, n + 1))  # log C(n, j) - log C(n, j - 1)
+    log_comb = np.concatenate([[0.0], np.cumsum(steps)])[k]
+    log_terms = log_comb + k * np.log(chance) + (n - k) * np.log1p(-chance)
+    return float(min(1.0, np.exp(np.logaddexp.reduce(log_terms))))
+
+
+def not_learned(report: dict, significance: float = 0.01) -> str | None:
+    """Why a `classification_report` shows a classifier that learned nothing, or None if it learned.
+
+    A network that failed to train answers one class whatever its input, or
+    answers several but no better than guessing (`chance_probability` above
+    ``significance``): its probabilities hover near the class fractions.
+
+    Example:
+        >>> guess = classification_report([[0.6, 0.4]] * 10 + [[0.4, 0.6]] * 10, [0, 1] * 10, "ab")
+        >>> print(not_learned(guess))
+        its accuracy 0.500 (10/20) is no better than chance: answers that ignore the input, with the same
+        class frequencies, score 0.500 on average and at least this well with probability 0.59
+        >>> not_learned(classification_report([[0.6, 0.4], [0.4, 0.6]] * 10, [0, 1] * 10, "ab")) is None
+        True
+    """
+    answer = single_answer(report)
+    if answer is not None and report["n"] > 1:
+        return f"it answers {answer!r} for all {report['n']} examples"
+    probability = chance_probability(report)
+    if probability <= significance:
+        return None
+    counts = np.asarray(report["confusion_matrix"]["counts"])
+    return (
+        f"its accuracy {report['accuracy']:.3f} ({np.trace(counts)}/{counts.sum()}) is no better than "
+        "chance: answers that ignore the input, with the same class frequencies, score "
+        f"{chance_accuracy(report):.3f} on average and at least this well with probability {probability:.2g}"
+    )
+
+
 def regression_report(z_pred, z_true, outlier_threshold: float = 0.15) -> dict:
     """Photometric-redshift scores of Δz/(1+z): NMAD, bias, scatter and outlier fraction.
 

@@ -56,9 +56,10 @@ def train(
         The model folder.
 
     Raises:
-        TrainingError: the trained model answers one class for every validation
-            example (or a regressor does no better than the training mean);
-            nothing is written (see `astrozoo.training.fitting.ensure_learned`).
+        TrainingError: the trained classifier answers one class for every
+            validation example or scores no better than chance there (or a
+            regressor does no better than the training mean); nothing is written
+            (see `astrozoo.training.fitting.ensure_learned`).
     """
     if name not in RECIPES:
         raise ModelNotFoundError.for_name(name, RECIPES)
