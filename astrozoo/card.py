@@ -154,6 +154,8 @@ def _describe_input(model_spec: ModelSpec) -> str:
 def _metric_lines(metrics: dict) -> list[str]:
     lines = ["| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in metrics.items() if not isinstance(v, dict)]
+    if "confusion_matrix" in metrics and metrics["n"]:
+        lines += ["", _accuracy_sentence(metrics)]
     if "f1" in metrics:
         lines += ["", "Per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["f1"].items())]
     matrix = metrics.get("confusion_matrix")
@@ -166,6 +168,20 @@ def _metric_lines(metrics: dict) -> list[str]:
             for label, row in zip(labels, matrix["counts"], strict=True)
         ]
     return lines
+
+
+def _accuracy_sentence(metrics: dict) -> str:
+    """How precisely ``n`` examples measure the accuracy, and how far it is from guessing."""
+    from astrozoo.training import metrics as scores  # noqa: PLC0415 (astrozoo.training imports this module)
+
+    counts = metrics["confusion_matrix"]["counts"]
+    correct, n = sum(row[i] for i, row in enumerate(counts)), sum(map(sum, counts))
+    low, high = scores.accuracy_interval(metrics)
+    return (
+        f"Accuracy {correct}/{n}: 95% interval {low:.3f}-{high:.3f} (Wilson). Answers that ignore the "
+        f"input, with the same class frequencies, score {scores.chance_accuracy(metrics):.3f} on average and "
+        f"{correct}/{n} or better with probability {scores.chance_probability(metrics):.2g}."
+    )
 
 
 def _scalars(metrics: dict) -> str:

@@ -63,6 +63,11 @@ def test_zoo_model_loads_offline_and_round_trips(name, tmp_path, monkeypatch):
     x = example_input(_example_shape(spec, batch=3))
     again = astrozoo.load(astrozoo.save(model, tmp_path / name))
     np.testing.assert_array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
+    card = (manifest.WEIGHTS_DIR / name / "README.md").read_text()
+    assert card == (tmp_path / name / "README.md").read_text(), f"{name}: card not rewritten from its spec"
+    if spec.task == "classification":  # the test accuracy's interval and its distance from guessing
+        counts = np.asarray(spec.metrics["test"]["confusion_matrix"]["counts"])
+        assert f"Accuracy {np.trace(counts)}/{counts.sum()}: 95% interval" in card
 
 
 FILE_INPUT_MODELS = [n for n in ZOO if astrozoo.resolve_spec(n).input.kind in ("image", "lightcurve")]
