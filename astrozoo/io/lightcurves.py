@@ -219,10 +219,13 @@ def find_period(
     """Finds the best period (days) of a light curve with Lomb-Scargle periodograms.
 
     Two passes: a fast single-harmonic periodogram per band, summed over bands,
-    proposes the ``candidates`` highest peaks; a ``harmonics``-term periodogram
-    on a fine grid around each of them and their daily aliases (± 1 and 2 cycles
-    per day) then picks the winner. A multi-harmonic model fits the true period
-    of a non-sinusoidal variable (an RR Lyrae's sawtooth) better than its aliases:
+    proposes the ``candidates`` highest peaks (nifty-ls's non-uniform FFT through
+    astropy's ``method="fastnifty"``: on the 379 Stripe 82 RR Lyrae it finds the
+    same periods as astropy's own ``"fast"`` method, in 0.22 s per star instead of
+    0.77 on 2 CPU cores); a ``harmonics``-term periodogram on a fine grid around
+    each of them and their daily aliases (± 1 and 2 cycles per day) then picks
+    the winner. A multi-harmonic model fits the true period of a non-sinusoidal
+    variable (an RR Lyrae's sawtooth) better than its aliases:
     on the Stripe 82 RR Lyrae of the training and validation splits, 4 harmonics
     found 302 of 322 catalogue periods within 1%, 2 harmonics 284.
 
@@ -245,6 +248,7 @@ def find_period(
         >>> round(find_period(ts, 0.2, 2.0), 3)
         0.61
     """
+    import nifty_ls  # noqa: F401, PLC0415 (importing it gives astropy's LombScargle method="fastnifty")
     from astropy.timeseries import LombScargle  # noqa: PLC0415
 
     t = ts.time.mjd
@@ -275,7 +279,7 @@ def find_period(
     def summed_power(frequency, nterms, method):
         return sum(band_power(m, frequency, nterms, method) for m in groups)
 
-    coarse = summed_power(grid, 1, "fast")
+    coarse = summed_power(grid, 1, "fastnifty")
     peaks = np.flatnonzero((coarse[1:-1] > coarse[:-2]) & (coarse[1:-1] >= coarse[2:])) + 1
     best = peaks[np.argsort(coarse[peaks])[::-1][:candidates]] if len(peaks) else [int(np.argmax(coarse))]
     centres = {float(grid[i]) + alias for i in best for alias in (0.0, -1.0, 1.0, -2.0, 2.0)}
