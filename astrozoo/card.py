@@ -174,8 +174,7 @@ def _accuracy_sentence(metrics: dict) -> str:
     """How precisely ``n`` examples measure the accuracy, and how far it is from guessing."""
     from astrozoo.training import metrics as scores  # noqa: PLC0415 (astrozoo.training imports this module)
 
-    counts = metrics["confusion_matrix"]["counts"]
-    correct, n = sum(row[i] for i, row in enumerate(counts)), sum(map(sum, counts))
+    correct, n = scores.correct_count(metrics)
     low, high = scores.accuracy_interval(metrics)
     return (
         f"Accuracy {correct}/{n}: 95% interval {low:.3f}-{high:.3f} (Wilson). Answers that ignore the "

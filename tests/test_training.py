@@ -271,10 +271,18 @@ def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_
         assert message in capsys.readouterr().err
 
 
-def test_extra_training_examples_are_trained_on_and_never_scored(data_dir, tmp_path, monkeypatch):
-    """A dataset's ``extra_train`` split joins ``train`` (and every CV fold's training part) only."""
+def _sdss_with_other_splits(load_splits):
+    """A stand-in for the sdss_dr14 dataset module: its description, with ``load_splits`` replaced."""
     import types
 
+    described = ("NAME", "ORIGIN", "LICENSE", "CITATION")
+    dataset = types.SimpleNamespace(**{key: getattr(sdss_dr14, key) for key in described})
+    dataset.load_splits = load_splits
+    return dataset
+
+
+def test_extra_training_examples_are_trained_on_and_never_scored(data_dir, tmp_path, monkeypatch):
+    """A dataset's ``extra_train`` split joins ``train`` (and every CV fold's training part) only."""
     from astrozoo.datasets import Split
     from astrozoo.training import cross_validate, fit, train
     from astrozoo.training.recipes import RECIPES, Recipe
@@ -285,9 +293,7 @@ def test_extra_training_examples_are_trained_on_and_never_scored(data_dir, tmp_p
         splits["extra_train"] = Split(extra.x[:40], extra.y[:40], np.array([f"extra-{i}" for i in range(40)]))
         return splits
 
-    described = ("NAME", "ORIGIN", "LICENSE", "CITATION")
-    dataset = types.SimpleNamespace(**{key: getattr(sdss_dr14, key) for key in described})
-    dataset.load_splits = load_splits
+    dataset = _sdss_with_other_splits(load_splits)
     seen = []
 
     def build_and_fit(splits, epochs, verbose, overrides=None):
@@ -349,8 +355,6 @@ def test_train_refuses_a_model_that_learned_nothing_and_writes_nothing(
 
 def test_train_refuses_a_classifier_no_better_than_chance(data_dir, tmp_path, monkeypatch, capsys):
     """Labels shuffled independently of the inputs: the network answers several classes, all guesses."""
-    import types
-
     from astrozoo.datasets import Split
     from astrozoo.training import fit, train
     from astrozoo.training.metrics import chance_accuracy
@@ -363,9 +367,7 @@ def test_train_refuses_a_classifier_no_better_than_chance(data_dir, tmp_path, mo
             for part, split in sdss_dr14.load_splits(data_dir).items()
         }
 
-    described = ("NAME", "ORIGIN", "LICENSE", "CITATION")
-    dataset = types.SimpleNamespace(**{key: getattr(sdss_dr14, key) for key in described})
-    dataset.load_splits = load_splits
+    dataset = _sdss_with_other_splits(load_splits)
     reports = []
 
     def build_and_fit(splits, epochs, verbose, overrides=None):

@@ -80,6 +80,17 @@ def single_answer(report: dict) -> str | None:
     return matrix["labels"][answered[0]] if len(answered) == 1 else None
 
 
+def correct_count(report: dict) -> tuple[int, int]:
+    """How many examples a `classification_report` got right, and of how many.
+
+    Example:
+        >>> correct_count(classification_report([[0.9, 0.1], [0.8, 0.2]], [0, 1], "ab"))
+        (1, 2)
+    """
+    counts = np.asarray(report["confusion_matrix"]["counts"], dtype=np.int64)
+    return int(np.trace(counts)), int(counts.sum())
+
+
 def chance_accuracy(report: dict) -> float:
     """The accuracy expected from answers that ignore the input but keep the report's class frequencies.
 
@@ -115,8 +126,8 @@ def chance_probability(report: dict) -> float:
         >>> chance_probability(good) < 1e-5
         True
     """
-    counts = np.asarray(report["confusion_matrix"]["counts"], dtype=np.int64)
-    return float(binom.sf(np.trace(counts) - 1, counts.sum(), chance_accuracy(report)))
+    correct, total = correct_count(report)
+    return float(binom.sf(correct - 1, total, chance_accuracy(report)))
 
 
 def accuracy_interval(report: dict, confidence: float = 0.95) -> tuple[float, float]:
@@ -131,8 +142,7 @@ def accuracy_interval(report: dict, confidence: float = 0.95) -> tuple[float, fl
         >>> report["accuracy"], round(low, 3), round(high, 3)
         (0.949495, 0.887, 0.978)
     """
-    counts = np.asarray(report["confusion_matrix"]["counts"], dtype=np.int64)
-    low, high = binom_conf_interval(np.trace(counts), counts.sum(), confidence, interval="wilson")
+    low, high = binom_conf_interval(*correct_count(report), confidence, interval="wilson")
     return float(low), float(high)
 
 
@@ -157,9 +167,9 @@ def not_learned(report: dict, significance: float = 0.01) -> str | None:
     probability = chance_probability(report)
     if probability <= significance:
         return None
-    counts = np.asarray(report["confusion_matrix"]["counts"])
+    correct, total = correct_count(report)
     return (
-        f"its accuracy {report['accuracy']:.3f} ({np.trace(counts)}/{counts.sum()}) is no better than "
+        f"its accuracy {report['accuracy']:.3f} ({correct}/{total}) is no better than "
         "chance: answers that ignore the input, with the same class frequencies, score "
         f"{chance_accuracy(report):.3f} on average and at least this well with probability {probability:.2g}"
     )
