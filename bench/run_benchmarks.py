@@ -62,7 +62,7 @@ def throughput(model, x: np.ndarray, repeats: int) -> float:
     return len(x) / float(np.median(timings))
 
 
-def period_search_seconds(count: int = 40) -> tuple[float, int, str]:
+def period_search_seconds(count: int = 40) -> tuple[float, str]:
     """Mean seconds of `find_period` per light curve, over ``count`` Stripe 82 stars or the demo ones."""
     folder = Path(os.environ.get("ASTROZOO_DATA", "../shared/data")) / "rrlyrae_s82" / "light-curves"
     files = sorted(folder.glob("*.csv"))[:count]
@@ -74,7 +74,7 @@ def period_search_seconds(count: int = 40) -> tuple[float, int, str]:
     start = time.perf_counter()
     for ts in series:
         find_period(ts, **RR_LYRAE_PERIODS)
-    return (time.perf_counter() - start) / len(series), len(series), source
+    return (time.perf_counter() - start) / len(series), source
 
 
 def main() -> None:
@@ -90,7 +90,7 @@ def main() -> None:
         train_time = model_spec.training.get("wall_time_s")
         rows.append((name, model.count_params(), single, batched, "-" if train_time is None else train_time))
         print(f"{name}: {single:.1f}/s at batch 1, {batched:.1f}/s at batch 64, trained in {train_time} s")
-    period_seconds, _, period_source = period_search_seconds()
+    period_seconds, period_source = period_search_seconds()
     print(f"period search: {period_seconds:.3f} s per light curve ({period_source})")
     machine = (
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
@@ -106,9 +106,9 @@ def main() -> None:
         "(FITS 150x150, JPEG 424x424, 300-epoch light curves, catalogue rows), median of repeated "
         "calls after a warm-up; image models with test-time averaging run 8 views per sample. "
         "Training: wall time of `astrozoo train NAME` as recorded in the model's metadata "
-        "(the machine that trained it, 2 CPU cores). The same code on the same kind of virtual machine "
-        "has measured rates up to twice as high on another day (galaxy-resnet 47.8/s at batch 1 against "
-        "23-25/s): compare only rates measured in one run.",
+        "(the machine that trained it, 2 CPU cores). With the same code, rates on this kind of shared "
+        "virtual machine have differed up to twofold from one day to another: compare only rates "
+        "measured in one run.",
         "",
         "| model | parameters | samples/s, batch 1 | samples/s, batch 64 | training wall time (s) |",
         "|---|---|---|---|---|",
