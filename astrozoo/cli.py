@@ -231,7 +231,7 @@ def _train(args) -> int:
 def _cv(args) -> int:
     from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
     from astrozoo.training.crossval import cross_validate, held_out_table  # noqa: PLC0415
-    from astrozoo.training.metrics import not_learned  # noqa: PLC0415
+    from astrozoo.training.metrics import accuracy_interval, correct_count, not_learned  # noqa: PLC0415
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
     def report(fold: int, metrics: dict) -> None:  # called once cross_validate has checked the name
@@ -254,6 +254,15 @@ def _cv(args) -> int:
     summary += f", {result['members']} member(s) per fold"
     summary += "".join(f", {key}={json.dumps(value)}" for key, value in result["overrides"].items())
     print(f"{args.model}: {summary}")
+    pooled = result["pooled"]
+    if "confusion_matrix" in pooled:  # a classifier: how precisely its held-out examples measure it
+        correct, total = correct_count(pooled)
+        low, high = accuracy_interval(pooled)
+        print(f"pooled over the folds: accuracy {correct}/{total} = {pooled['accuracy']:.4f}, "
+              f"95% interval {low:.4f}-{high:.4f}")  # fmt: skip
+    else:
+        print(f"pooled over the folds: nmad {pooled['nmad']:.4f}, bias {pooled['bias']:+.4f}, "
+              f"outlier fraction {pooled['outlier_fraction']:.4f} (n={pooled['n']})")  # fmt: skip
     if args.output:
         metrics = {key: value for key, value in result.items() if key != "held_out"}
         atomic_write_text(args.output, json.dumps(metrics, indent=2) + "\n")

@@ -112,6 +112,13 @@ def test_cv_command_scores_every_train_and_validation_row_once(data_dir, tmp_pat
     assert len(result["scores"]) == 2 and 0.5 < result["mean"] <= 1.0  # 1 epoch already beats chance
     assert result["mean"] == pytest.approx(np.mean(result["scores"]))
     assert "held_out" not in result
+    pooled = np.sum([fold["confusion_matrix"]["counts"] for fold in result["per_fold"]], axis=0)
+    assert result["pooled"]["confusion_matrix"]["counts"] == pooled.tolist()  # every held-out row, once
+    correct, total = int(np.trace(pooled)), int(pooled.sum())
+    assert (
+        f"pooled over the folds: accuracy {correct}/{total} = {correct / total:.4f}, 95% interval 0."
+        in printed
+    )
 
 
 def test_cv_predictions_hold_every_example_once_as_its_held_out_fold_scored_it(data_dir, tmp_path):
@@ -176,6 +183,10 @@ def test_cv_of_a_regressor_reports_each_folds_bias_beside_its_scatter(data_dir, 
         held = [row for row in rows if row["fold"] == str(fold)]
         z_true, z_pred = (np.array([float(row[key]) for row in held]) for key in ("true", "predicted"))
         assert regression_report(z_pred, z_true)["bias"] == pytest.approx(metrics["bias"], abs=1e-5)
+    z_true, z_pred = (np.array([float(row[key]) for row in rows]) for key in ("true", "predicted"))
+    pooled = regression_report(z_pred, z_true)  # every held-out galaxy together
+    assert f"pooled over the folds: nmad {pooled['nmad']:.4f}, bias {pooled['bias']:+.4f}" in printed
+    assert json.loads(out.read_text())["pooled"]["n"] == len(rows)
 
 
 def _tiny_recipe(calls):

@@ -20,7 +20,7 @@ from astrozoo.datasets.base import (
 from astrozoo.errors import ModelNotFoundError
 from astrozoo.spec import spec
 from astrozoo.training.recipes import RECIPES, fit_members
-from astrozoo.training.train import predict_and_score
+from astrozoo.training.train import predict_and_score, score
 
 INNER_FOLDS = 5  # the training part of each fold keeps 1/5 aside for early stopping
 
@@ -87,11 +87,14 @@ def cross_validate(
 
     Returns:
         ``{"model", "folds", "members", "overrides", "headline", "scores", "mean",
-        "std", "per_fold", "class_names", "held_out"}``: the settings, the headline
-        metric of each fold, their mean and standard deviation, each fold's full
-        metrics, and every pooled example's prediction from the fold that held it
-        out (``held_out``: arrays ``ids``, ``fold``, ``true`` and ``predicted``, the
-        class probabilities or the regressor's values; `held_out_table` tabulates them).
+        "std", "per_fold", "pooled", "class_names", "held_out"}``: the settings, the
+        headline metric of each fold, their mean and standard deviation, each fold's
+        full metrics, the same metrics over every held-out prediction together
+        (``pooled``; `astrozoo.training.metrics.accuracy_interval` gives a
+        classifier's interval there), and every pooled example's prediction from
+        the fold that held it out (``held_out``: arrays ``ids``, ``fold``, ``true``
+        and ``predicted``, the class probabilities or the regressor's values;
+        `held_out_table` tabulates them).
         Examples that every seed gets wrong are the ones to check for a wrong label.
 
     Example (needs the data; about 4 minutes on 2 cores):
@@ -126,6 +129,13 @@ def cross_validate(
         if on_fold is not None:
             on_fold(fold, per_fold[-1])
     scores = [metrics[recipe.headline] for metrics in per_fold]
+    held = {
+        "ids": np.concatenate([pooled.ids[idx] for idx, _ in held_out]),
+        "fold": np.concatenate([np.full(len(idx), fold) for fold, (idx, _) in enumerate(held_out)]),
+        "true": np.concatenate([pooled.y[idx] for idx, _ in held_out]),
+        "predicted": np.concatenate([predicted for _, predicted in held_out]),
+    }
+    class_names = spec(model).class_names
     return {
         "model": name,
         "folds": folds,
@@ -136,13 +146,9 @@ def cross_validate(
         "mean": float(np.mean(scores)),
         "std": float(np.std(scores)),
         "per_fold": per_fold,
-        "class_names": spec(model).class_names,
-        "held_out": {
-            "ids": np.concatenate([pooled.ids[idx] for idx, _ in held_out]),
-            "fold": np.concatenate([np.full(len(idx), fold) for fold, (idx, _) in enumerate(held_out)]),
-            "true": np.concatenate([pooled.y[idx] for idx, _ in held_out]),
-            "predicted": np.concatenate([predicted for _, predicted in held_out]),
-        },
+        "pooled": score(held["predicted"], held["true"], class_names),
+        "class_names": class_names,
+        "held_out": held,
     }
 
 

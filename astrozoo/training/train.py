@@ -152,8 +152,12 @@ def evaluate(model: keras.Model, split) -> dict:
 
 def predict_and_score(model: keras.Model, split) -> tuple[np.ndarray, dict]:
     """A model's outputs on a split (class probabilities, or a column of values) and `evaluate`'s score."""
-    model_spec = spec(model)
     predicted = np.asarray(model.predict(split.x, batch_size=256, verbose=0))
-    if model_spec.task == "classification":
-        return predicted, classification_report(predicted, split.y, model_spec.class_names)
-    return predicted, regression_report(predicted[:, 0], split.y)
+    return predicted, score(predicted, split.y, spec(model).class_names)
+
+
+def score(predicted: np.ndarray, truth: np.ndarray, class_names) -> dict:
+    """A `classification_report` of class probabilities, or (no ``class_names``) a `regression_report`."""
+    if class_names:
+        return classification_report(predicted, truth, class_names)
+    return regression_report(predicted[:, 0], truth)
