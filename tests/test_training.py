@@ -277,6 +277,7 @@ def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_
         ("weight_averaging=1", "--set weight_averaging must be a momentum in [0, 1) (0: off). Received: 1."),
         ("weight_decay=-0.1", "--set weight_decay must be a number >= 0. Received: -0.1."),
         ("mixup=-0.2", "--set mixup must be a number >= 0 (0: off). Received: -0.2."),
+        ("label_smoothing=1", "--set label_smoothing must be a number in [0, 1) (0: off). Received: 1."),
     ):
         assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--epochs", "1", "--set", bad]) == 1
         assert message in capsys.readouterr().err
@@ -594,5 +595,29 @@ def test_fit_with_mixup_learns_a_classifier_and_refuses_a_regressor():
     predicted = mlp.predict(validation.x, verbose=0)
     assert np.mean(predicted.argmax(axis=1) == validation.y) > 0.9
     regressor = astrozoo.builders.mlp(["a", "b"], task="regression", target_names=["z"], hidden_units=(4,))
-    with pytest.raises(astrozoo.errors.ConfigError, match="needs a classifier. Received a regression model"):
+    with pytest.raises(astrozoo.errors.ConfigError, match="need a classifier. Received a regression model"):
         fitting.fit(regressor, fitting.Split(x, x[:, 0], np.arange(600)), validation, epochs=1, mixup=0.2)
+
+
+def test_label_smoothing_learns_without_pushing_probabilities_to_certainty():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 2)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype(int)
+    train, validation = (
+        fitting.Split(x[s], y[s], np.arange(600)[s]) for s in (slice(0, 400), slice(400, 600))
+    )
+    confidence = {}
+    for smoothing in (0.0, 0.2):
+        keras.utils.set_random_seed(0)
+        mlp = astrozoo.builders.mlp(["a", "b"], class_names=["low", "high"], hidden_units=(16,))
+        history = fitting.fit(mlp, train, validation, epochs=40, batch_size=32, patience=40,
+                              label_smoothing=smoothing, verbose=0)  # fmt: skip
+        predicted = mlp.predict(validation.x, verbose=0)
+        assert np.mean(predicted.argmax(axis=1) == validation.y) > 0.9
+        assert history.history["val_accuracy"][-1] > 0.9
+        confidence[smoothing] = np.quantile(predicted.max(axis=1), 0.9)
+    assert confidence[0.2] < 0.97 < confidence[0.0]  # the smoothed target for the right class is 0.9
+    regressor = astrozoo.builders.mlp(["a", "b"], task="regression", target_names=["z"], hidden_units=(4,))
+    with pytest.raises(astrozoo.errors.ConfigError, match="need a classifier. Received a regression model"):
+        fitting.fit(regressor, fitting.Split(x, x[:, 0], np.arange(600)), validation, epochs=1,
+                    label_smoothing=0.1)  # fmt: skip

@@ -16,7 +16,7 @@ from astrozoo.training.mixup import MixupBatches, one_hot_labels
 SCHEDULES = ("plateau", "cosine")
 TRAINING_SETTINGS = (
     "learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm", "weight_averaging",
-    "weight_decay", "mixup", "calibrate",
+    "weight_decay", "mixup", "label_smoothing", "calibrate",
 )  # fmt: skip
 """Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`), and ``calibrate``:
 whether `astrozoo.training.recipes.fit_members` temperature-scales the trained model on validation."""
@@ -54,6 +54,8 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             valid, expected = number and value >= 0, "a number >= 0"
         elif key == "mixup":
             valid, expected = number and value >= 0, "a number >= 0 (0: off)"
+        elif key == "label_smoothing":
+            valid, expected = number and 0 <= value < 1, "a number in [0, 1) (0: off)"
         elif key == "weight_averaging":
             valid, expected = number and 0 <= value < 1, "a momentum in [0, 1) (0: off)"
         else:  # batch_size, patience
@@ -91,6 +93,7 @@ def fit(
     weight_averaging: float = 0.0,
     weight_decay: float = 0.0,
     mixup: float = 0.0,
+    label_smoothing: float = 0.0,
     verbose: int = 2,
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
@@ -119,6 +122,11 @@ def fit(
             labels, the mixing weight drawn from Beta(``mixup``, ``mixup``) (see
             `astrozoo.training.mixup.MixupBatches`); the loss becomes categorical
             cross-entropy on one-hot labels, which on validation equals the sparse one.
+        label_smoothing: if above 0, a classifier's one-hot targets become
+            ``1 - label_smoothing`` for the labelled class and the rest shared by the
+            others (Szegedy et al. 2016), in training and in the validation loss that
+            early stopping watches: a network is then never pushed to be certain of
+            a label that may be wrong.
         (the other arguments are those of ``keras.Model.fit`` and ``compile``.)
 
     Example:
@@ -160,15 +168,21 @@ def fit(
         optimizer = keras.optimizers.Adam(learning_rate, **averaging)
     data = {"x": train.x, "y": train.y, "batch_size": batch_size, "class_weight": class_weight}
     validation_data = (validation.x, validation.y)
-    if mixup:
-        if task != "classification":
-            raise ConfigError(f"Mixup mixes class labels, so it needs a classifier. Received a {task} model.")
+    if (mixup or label_smoothing) and task != "classification":
+        raise ConfigError(
+            "Mixup and label smoothing act on class labels, so they need a classifier. "
+            f"Received a {task} model."
+        )
+    if mixup or label_smoothing:  # both train on one-hot labels
         n_classes = len(spec(model).class_names)
-        seed = int(np.random.randint(2**31))  # from the global seed (keras.utils.set_random_seed)
-        data = {"x": MixupBatches(train.x, train.y, n_classes, mixup, batch_size, class_weight, seed)}
         validation_data = (validation.x, one_hot_labels(validation.y, n_classes))
+        if mixup:
+            seed = int(np.random.randint(2**31))  # from the global seed (keras.utils.set_random_seed)
+            data = {"x": MixupBatches(train.x, train.y, n_classes, mixup, batch_size, class_weight, seed)}
+        else:
+            data["y"] = one_hot_labels(train.y, n_classes)
         if loss == "sparse_categorical_crossentropy":
-            loss = "categorical_crossentropy"
+            loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     history = model.fit(**data, validation_data=validation_data, epochs=epochs, callbacks=callbacks,
                         verbose=verbose)  # fmt: skip
