@@ -156,6 +156,8 @@ def _metric_lines(metrics: dict) -> list[str]:
     lines += [f"| {k} | {v} |" for k, v in metrics.items() if not isinstance(v, dict)]
     if "confusion_matrix" in metrics and metrics["n"]:
         lines += ["", _accuracy_sentence(metrics)]
+    if "nmad_interval" in metrics:
+        lines += ["", _nmad_sentence(metrics)]
     if "f1" in metrics:
         lines += ["", "Per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["f1"].items())]
     matrix = metrics.get("confusion_matrix")
@@ -180,6 +182,15 @@ def _accuracy_sentence(metrics: dict) -> str:
         f"Accuracy {correct}/{n}: 95% interval {low:.3f}-{high:.3f} (Wilson). Answers that ignore the "
         f"input, with the same class frequencies, score {scores.chance_accuracy(metrics):.3f} on average and "
         f"{correct}/{n} or better with probability {scores.chance_probability(metrics):.2g}."
+    )
+
+
+def _nmad_sentence(metrics: dict) -> str:
+    """How precisely ``n`` objects measure the NMAD."""
+    interval = metrics["nmad_interval"]
+    return (
+        f"NMAD {metrics['nmad']:.4f} over {metrics['n']} objects: {interval['confidence']:.0%} interval "
+        f"{interval['low']:.4f}-{interval['high']:.4f} (bootstrap, {interval['resamples']} resamples)."
     )
 
 

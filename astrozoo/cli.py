@@ -261,8 +261,10 @@ def _cv(args) -> int:
         print(f"pooled over the folds: accuracy {correct}/{total} = {pooled['accuracy']:.4f}, "
               f"95% interval {low:.4f}-{high:.4f}")  # fmt: skip
     else:
-        print(f"pooled over the folds: nmad {pooled['nmad']:.4f}, bias {pooled['bias']:+.4f}, "
-              f"outlier fraction {pooled['outlier_fraction']:.4f} (n={pooled['n']})")  # fmt: skip
+        interval = pooled["nmad_interval"]
+        print(f"pooled over the folds: nmad {pooled['nmad']:.4f}, 95% interval {interval['low']:.4f}-"
+              f"{interval['high']:.4f}, bias {pooled['bias']:+.4f}, outlier fraction "
+              f"{pooled['outlier_fraction']:.4f} (n={pooled['n']})")  # fmt: skip
     if args.output:
         metrics = {key: value for key, value in result.items() if key != "held_out"}
         atomic_write_text(args.output, json.dumps(metrics, indent=2) + "\n")

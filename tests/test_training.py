@@ -46,6 +46,24 @@ def test_regression_report_outliers_and_bias():
     assert report["nmad"] == pytest.approx(1.4826 * 0.01, rel=1e-3)
 
 
+def test_nmad_interval_brackets_the_scatter_and_narrows_with_more_objects():
+    from astrozoo.training.metrics import nmad_interval
+
+    rng = np.random.default_rng(3)
+    z_true = rng.uniform(0.02, 0.3, 4000)
+    dz = rng.normal(0.0, 0.015, 4000)  # NMAD of a normal scatter is its sigma
+    z_pred = z_true + dz * (1 + z_true)
+    few, many = regression_report(z_pred[:250], z_true[:250]), regression_report(z_pred, z_true)
+    for report in (few, many):
+        interval = report["nmad_interval"]
+        assert interval["low"] < report["nmad"] < interval["high"]
+        assert interval["low"] < 0.015 < interval["high"]
+    width = {n: r["nmad_interval"]["high"] - r["nmad_interval"]["low"] for n, r in ((250, few), (4000, many))}
+    assert 2.5 < width[250] / width[4000] < 6  # about sqrt(16) = 4
+    assert nmad_interval(dz[:250]) == nmad_interval(dz[:250])  # a fixed seed: the same card every time
+    assert nmad_interval(dz[:250], seed=1) != nmad_interval(dz[:250])
+
+
 def test_sdss_splits_never_use_redshift(data_dir):
     splits = sdss_dr14.load_splits(data_dir)
     assert splits["train"].x.shape[1] == 5
@@ -185,7 +203,11 @@ def test_cv_of_a_regressor_reports_each_folds_bias_beside_its_scatter(data_dir, 
         assert regression_report(z_pred, z_true)["bias"] == pytest.approx(metrics["bias"], abs=1e-5)
     z_true, z_pred = (np.array([float(row[key]) for row in rows]) for key in ("true", "predicted"))
     pooled = regression_report(z_pred, z_true)  # every held-out galaxy together
-    assert f"pooled over the folds: nmad {pooled['nmad']:.4f}, bias {pooled['bias']:+.4f}" in printed
+    interval = pooled["nmad_interval"]
+    assert (
+        f"pooled over the folds: nmad {pooled['nmad']:.4f}, 95% interval {interval['low']:.4f}-"
+        f"{interval['high']:.4f}, bias {pooled['bias']:+.4f}" in printed
+    )
     assert json.loads(out.read_text())["pooled"]["n"] == len(rows)
 
 

@@ -68,6 +68,10 @@ def test_zoo_model_loads_offline_and_round_trips(name, tmp_path, monkeypatch):
     if spec.task == "classification":  # the test accuracy's interval and its distance from guessing
         counts = np.asarray(spec.metrics["test"]["confusion_matrix"]["counts"])
         assert f"Accuracy {np.trace(counts)}/{counts.sum()}: 95% interval" in card
+    else:  # a photo-z: its test NMAD's bootstrap interval
+        test = spec.metrics["test"]
+        assert test["nmad_interval"]["low"] < test["nmad"] < test["nmad_interval"]["high"]
+        assert f"NMAD {test['nmad']:.4f} over {test['n']} objects: 95% interval" in card
 
 
 FILE_INPUT_MODELS = [n for n in ZOO if astrozoo.resolve_spec(n).input.kind in ("image", "lightcurve")]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from astropy.stats import binom_conf_interval
+from astropy.stats import binom_conf_interval, bootstrap
+from astropy.utils import NumpyRNGContext
 from scipy.stats import binom
+
+BOOTSTRAP_RESAMPLES = 2000
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
@@ -176,9 +179,10 @@ def not_learned(report: dict, significance: float = 0.01) -> str | None:
 
 
 def regression_report(z_pred, z_true, outlier_threshold: float = 0.15) -> dict:
-    """Photometric-redshift scores of Δz/(1+z): NMAD, bias, scatter and outlier fraction.
+    """Photometric-redshift scores of Δz/(1+z): NMAD and its 95% interval, bias, scatter, outliers.
 
     NMAD = 1.4826 * median(|dz - median(dz)|); outliers have |dz| > ``outlier_threshold``.
+    ``nmad_interval`` is `nmad_interval`'s bootstrap interval.
 
     Example:
         >>> regression_report([0.1, 0.2, 0.3], [0.1, 0.2, 0.3])["nmad"]
@@ -187,11 +191,49 @@ def regression_report(z_pred, z_true, outlier_threshold: float = 0.15) -> dict:
     z_pred = np.asarray(z_pred, dtype=np.float64).ravel()
     z_true = np.asarray(z_true, dtype=np.float64).ravel()
     dz = (z_pred - z_true) / (1.0 + z_true)
-    return {
+    report = {
         "n": len(dz),
-        "nmad": round(float(1.4826 * np.median(np.abs(dz - np.median(dz)))), 6),
+        "nmad": round(nmad(dz), 6),
         "bias": round(float(np.mean(dz)), 6),
         "sigma": round(float(np.std(dz)), 6),
         "outlier_fraction": round(float(np.mean(np.abs(dz) > outlier_threshold)), 6),
         "rmse": round(float(np.sqrt(np.mean((z_pred - z_true) ** 2))), 6),
     }
+    if len(dz):
+        low, high = nmad_interval(dz)
+        interval = {"low": round(low, 6), "high": round(high, 6)}
+        report["nmad_interval"] = {**interval, "confidence": 0.95, "resamples": BOOTSTRAP_RESAMPLES}
+    return report
+
+
+def nmad(dz) -> float:
+    """The normalized median absolute deviation, 1.4826 * median(|dz - median(dz)|).
+
+    Example:
+        >>> round(nmad([-0.02, -0.01, 0.0, 0.01, 0.02]), 6)
+        0.014826
+    """
+    dz = np.asarray(dz, dtype=np.float64)
+    return float(1.4826 * np.median(np.abs(dz - np.median(dz))))
+
+
+def nmad_interval(
+    dz, confidence: float = 0.95, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
+) -> tuple[float, float]:
+    """A percentile bootstrap interval of the NMAD of ``dz`` (`astropy.stats.bootstrap`).
+
+    The objects are resampled with replacement ``resamples`` times under a fixed
+    ``seed``, so the same predictions always give the same interval. With a few
+    hundred test objects the interval is about ten percent of the NMAD wide: read
+    a photo-z model's NMAD, and its distance to a target, with it.
+
+    Example:
+        >>> dz = np.random.default_rng(1).normal(0.0, 0.015, 750)
+        >>> low, high = nmad_interval(dz)
+        >>> bool(low < nmad(dz) < high), round(high - low, 4)
+        (True, 0.0023)
+    """
+    with NumpyRNGContext(seed):
+        values = bootstrap(np.asarray(dz, dtype=np.float64), bootnum=resamples, bootfunc=nmad)
+    low, high = np.percentile(values, [50 * (1 - confidence), 50 * (1 + confidence)])
+    return float(low), float(high)
