@@ -279,6 +279,31 @@ def test_lomb_scargle_recovers_catalogue_periods(data_dir):
     assert matches.mean() >= 0.75, list(zip(found, expected, strict=True))
 
 
+def test_multiharmonic_power_equals_astropy_chi2_on_real_light_curves(data_dir, monkeypatch):
+    from astropy.timeseries import LombScargle
+
+    from astrozoo.io import periodogram
+
+    monkeypatch.setattr(periodogram, "MAX_ELEMENTS", 5000)  # many chunks of frequencies
+    ts = read_lightcurve(data_dir / "rrlyrae_s82" / "light-curves" / "1013184.csv")
+    bands = np.asarray(ts["band"]).astype(str)
+    t, y, dy = ts.time.mjd, np.asarray(ts["mag"], float), np.asarray(ts["magerr"], float)
+    frequency = np.linspace(0.9, 4.5, 700)
+    for band in ("g", "r"):
+        m = bands == band
+        for nterms in (1, 4):
+            expected = LombScargle(t[m], y[m], dy[m], nterms=nterms).power(frequency, method="chi2")
+            got = periodogram.multiharmonic_power(t[m], y[m], dy[m], frequency, nterms)
+            np.testing.assert_allclose(got, expected, rtol=1e-8, atol=1e-10)
+    same_time = np.zeros(10)  # every sine column is 0: a singular fit, which astropy refuses too
+    for power in (
+        lambda: LombScargle(same_time, y[:10], dy[:10], nterms=2).power(frequency[:3], method="chi2"),
+        lambda: periodogram.multiharmonic_power(same_time, y[:10], dy[:10], frequency[:3], 2),
+    ):
+        with pytest.raises(np.linalg.LinAlgError):
+            power()
+
+
 def test_alerce_single_object_csv_reads_as_a_light_curve(tmp_path):
     path = tmp_path / "ztf.csv"
     path.write_text("oid,mjd,magpsf,sigmapsf,fid\nZTF1,58000.1,18.5,0.1,1\nZTF1,58001.2,18.4,0.1,2\n")

@@ -10,6 +10,7 @@ import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
+from astrozoo.io.periodogram import multiharmonic_power
 
 CSV_COLUMNS = ("time", "mag", "magerr", "band")
 ALERCE_COLUMNS = ("mjd", "magpsf", "sigmapsf", "fid")
@@ -221,11 +222,12 @@ def find_period(
     Two passes: a fast single-harmonic periodogram per band, summed over bands,
     proposes the ``candidates`` highest peaks (nifty-ls's non-uniform FFT through
     astropy's ``method="fastnifty"``: on the 379 Stripe 82 RR Lyrae it finds the
-    same periods as astropy's own ``"fast"`` method, in 0.22 s per star instead of
-    0.77 on 2 CPU cores); a ``harmonics``-term periodogram on a fine grid around
-    each of them and their daily aliases (± 1 and 2 cycles per day) then picks
-    the winner. A multi-harmonic model fits the true period of a non-sinusoidal
-    variable (an RR Lyrae's sawtooth) better than its aliases:
+    same periods as astropy's own ``"fast"`` method); a ``harmonics``-term
+    periodogram on a fine grid around each of them and their daily aliases (± 1
+    and 2 cycles per day) then picks the winner
+    (`astrozoo.io.periodogram.multiharmonic_power`, all frequencies at once).
+    A multi-harmonic model fits the true period of a non-sinusoidal variable (an
+    RR Lyrae's sawtooth) better than its aliases:
     on the Stripe 82 RR Lyrae of the training and validation splits, 4 harmonics
     found 302 of 322 catalogue periods within 1%, 2 harmonics 284.
 
@@ -266,27 +268,29 @@ def find_period(
             "period (expected at least 6)."
         )
 
-    def band_power(m, frequency, nterms, method):
+    def band_power(m, frequency, nterms):
         # A K-term model has 2K + 1 parameters: a sparse band gets as many terms as its points allow,
         # and fewer where its design matrix is singular (points bunched in phase at some frequency).
         for k in range(max(1, min(nterms, (int(m.sum()) - 1) // 3)), 0, -1):
             try:
-                return LombScargle(t[m], y[m], dy[m], nterms=k).power(frequency, method=method)
+                if nterms == 1:  # the first pass, on a regular grid
+                    return LombScargle(t[m], y[m], dy[m]).power(frequency, method="fastnifty")
+                return multiharmonic_power(t[m], y[m], dy[m], frequency, k)
             except np.linalg.LinAlgError:
                 continue
         return np.zeros(len(frequency))
 
-    def summed_power(frequency, nterms, method):
-        return sum(band_power(m, frequency, nterms, method) for m in groups)
+    def summed_power(frequency, nterms):
+        return sum(band_power(m, frequency, nterms) for m in groups)
 
-    coarse = summed_power(grid, 1, "fastnifty")
+    coarse = summed_power(grid, 1)
     peaks = np.flatnonzero((coarse[1:-1] > coarse[:-2]) & (coarse[1:-1] >= coarse[2:])) + 1
     best = peaks[np.argsort(coarse[peaks])[::-1][:candidates]] if len(peaks) else [int(np.argmax(coarse))]
     centres = {float(grid[i]) + alias for i in best for alias in (0.0, -1.0, 1.0, -2.0, 2.0)}
     centres = sorted(f for f in centres if grid[0] - step <= f <= grid[-1] + step)
     fine = np.concatenate([f + np.linspace(-step, step, 21) for f in centres])
     fine = fine[fine > 0]
-    power = summed_power(fine, harmonics, "chi2")
+    power = summed_power(fine, harmonics)
     return float(1.0 / fine[np.argmax(power)])
 
 
