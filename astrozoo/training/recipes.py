@@ -206,8 +206,8 @@ def _photoz_mlp(splits, epochs, verbose, overrides=None):
     # against 0.0129 / 0.0130 without, bias +0.0008 / +0.0010 against +0.0013 / +0.0003. Over the three
     # seeds, 0.0124 against 0.0127 (mean bias +0.0010 against +0.0005). 4-fold CV of the 5-network
     # recipe: 0.0151 / 0.0143 / 0.0139 / 0.0140, mean 0.0143, bias -0.0008 to +0.0004 (0.0145 before).
-    # Pooled over the 4250 held-out galaxies (session 14, same folds and seed, same per-fold NMADs): 0.0143,
-    # 95% bootstrap interval 0.0138-0.0149, so the cross-validation excludes the 0.0125 target.
+    # Rerun with `astrozoo cv`'s pooled line (the same per-fold NMADs): over its 4250 held-out galaxies
+    # 0.0143, 95% bootstrap interval 0.0138-0.0149, so the cross-validation excludes the 0.0125 target.
     # How far 0.0125 is from what ugriz allow here, on the same 4 folds (scikit-learn, magnitudes and
     # four colours, not part of astrozoo): gradient-boosted trees 0.0160 (absolute-error loss 0.0153),
     # 15 nearest neighbours 0.0169, against 0.0145 for the 5-network ensemble.
