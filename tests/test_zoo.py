@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -72,6 +73,21 @@ def test_zoo_model_loads_offline_and_round_trips(name, tmp_path, monkeypatch):
         test = spec.metrics["test"]
         assert test["nmad_interval"]["low"] < test["nmad"] < test["nmad_interval"]["high"]
         assert f"NMAD {test['nmad']:.4f} over {test['n']} objects: 95% interval" in card
+
+
+def test_readme_zoo_table_quotes_the_shipped_test_scores():
+    """A retrained model must not leave the README's zoo table quoting its old test score."""
+    readme = (ROOT / "README.md").read_text()
+    rows = re.findall(
+        r"^\| `([\w-]+)` \|[^|]*\|[^|]*\| (accuracy|NMAD|macro-F1) ([0-9.]+)[^|]*?\((\d+)\)", readme, re.M
+    )
+    assert sorted(name for name, *_ in rows) == sorted(ZOO)
+    keys = {"accuracy": "accuracy", "NMAD": "nmad", "macro-F1": "macro_f1"}
+    for name, metric, quoted, n in rows:
+        test = astrozoo.resolve_spec(name).metrics["test"]
+        decimals = len(quoted.split(".")[1])
+        assert quoted == f"{test[keys[metric]]:.{decimals}f}", f"README quotes {name} {metric} {quoted}"
+        assert int(n) == test["n"], f"README quotes {name} on {n} test examples, its card on {test['n']}"
 
 
 FILE_INPUT_MODELS = [n for n in ZOO if astrozoo.resolve_spec(n).input.kind in ("image", "lightcurve")]
