@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from astrozoo.datasets.base import EXTRA_TRAIN
 from astrozoo.spec import ModelSpec
 
@@ -160,6 +162,8 @@ def _metric_lines(metrics: dict) -> list[str]:
         lines += ["", _nmad_sentence(metrics)]
     if "f1" in metrics:
         lines += ["", "Per-class F1: " + ", ".join(f"{k} {v:.3f}" for k, v in metrics["f1"].items())]
+        if "confusion_matrix" in metrics and metrics["n"]:
+            lines[-1] += ". " + _macro_f1_sentence(metrics)
     matrix = metrics.get("confusion_matrix")
     if matrix:
         labels = matrix["labels"]
@@ -182,6 +186,26 @@ def _accuracy_sentence(metrics: dict) -> str:
         f"Accuracy {correct}/{n}: 95% interval {low:.3f}-{high:.3f} (Wilson). Answers that ignore the "
         f"input, with the same class frequencies, score {scores.chance_accuracy(metrics):.3f} on average and "
         f"{correct}/{n} or better with probability {scores.chance_probability(metrics):.2g}."
+    )
+
+
+def _macro_f1_sentence(metrics: dict) -> str:
+    """How precisely the examples measure the macro-F1, which its rarest classes dominate."""
+    from astrozoo.training import metrics as scores  # noqa: PLC0415 (astrozoo.training imports this module)
+
+    counts = np.asarray(metrics["confusion_matrix"]["counts"])
+    if np.trace(counts) == counts.sum():
+        return (
+            f"Macro-F1 {metrics['macro_f1']:.3f}: every example is classified correctly, so resampling them "
+            "cannot show its uncertainty; the accuracy's interval above can."
+        )
+    low, high = scores.macro_f1_interval(metrics)
+    per_class = counts.sum(axis=1)
+    rarest = int(np.argmin(per_class))
+    return (
+        f"Macro-F1 {metrics['macro_f1']:.3f}: 95% interval {low:.3f}-{high:.3f} (bootstrap of the "
+        f"{metrics['n']} examples, {scores.BOOTSTRAP_RESAMPLES} resamples); its rarest class, "
+        f"{metrics['confusion_matrix']['labels'][rarest]}, has {int(per_class[rarest])} examples here."
     )
 
 

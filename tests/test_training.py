@@ -46,6 +46,24 @@ def test_regression_report_outliers_and_bias():
     assert report["nmad"] == pytest.approx(1.4826 * 0.01, rel=1e-3)
 
 
+def test_macro_f1_interval_is_wide_when_a_class_has_few_examples():
+    from astrozoo.training.metrics import macro_f1_interval, per_class_f1
+
+    def report(counts):  # a classification_report with this confusion matrix
+        true = np.repeat(np.arange(2), np.sum(counts, axis=1))
+        predicted = np.concatenate([np.repeat(np.arange(2), row) for row in counts])
+        return classification_report(np.eye(2)[predicted], true, "ab")
+
+    balanced, rare = report([[450, 50], [50, 450]]), report([[990, 7], [2, 1]])
+    for scores in (balanced, rare):
+        low, high = macro_f1_interval(scores)
+        assert low < scores["macro_f1"] < high
+    (low_b, high_b), (low_r, high_r) = macro_f1_interval(balanced), macro_f1_interval(rare)
+    assert high_r - low_r > 5 * (high_b - low_b), (low_b, high_b, low_r, high_r)  # 0.25 against 0.04
+    stack = np.array([[[450, 50], [50, 450]], [[990, 7], [2, 1]]])
+    np.testing.assert_array_equal(per_class_f1(stack), [per_class_f1(m) for m in stack])
+
+
 def test_nmad_interval_brackets_the_scatter_and_narrows_with_more_objects():
     from astrozoo.training.metrics import nmad_interval
 
