@@ -231,7 +231,12 @@ def _train(args) -> int:
 def _cv(args) -> int:
     from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
     from astrozoo.training.crossval import cross_validate, held_out_table  # noqa: PLC0415
-    from astrozoo.training.metrics import accuracy_interval, correct_count, not_learned  # noqa: PLC0415
+    from astrozoo.training.metrics import (  # noqa: PLC0415
+        accuracy_interval,
+        correct_count,
+        macro_f1_interval,
+        not_learned,
+    )
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
     def report(fold: int, metrics: dict) -> None:  # called once cross_validate has checked the name
@@ -258,8 +263,10 @@ def _cv(args) -> int:
     if "confusion_matrix" in pooled:  # a classifier: how precisely its held-out examples measure it
         correct, total = correct_count(pooled)
         low, high = accuracy_interval(pooled)
+        f1_low, f1_high = macro_f1_interval(pooled)
         print(f"pooled over the folds: accuracy {correct}/{total} = {pooled['accuracy']:.4f}, "
-              f"95% interval {low:.4f}-{high:.4f}")  # fmt: skip
+              f"95% interval {low:.4f}-{high:.4f}; macro-F1 {pooled['macro_f1']:.4f}, "
+              f"95% interval {f1_low:.4f}-{f1_high:.4f}")  # fmt: skip
     else:
         interval = pooled["nmad_interval"]
         print(f"pooled over the folds: nmad {pooled['nmad']:.4f}, 95% interval {interval['low']:.4f}-"

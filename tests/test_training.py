@@ -155,6 +155,7 @@ def test_cv_command_scores_every_train_and_validation_row_once(data_dir, tmp_pat
         f"pooled over the folds: accuracy {correct}/{total} = {correct / total:.4f}, 95% interval 0."
         in printed
     )
+    assert f"; macro-F1 {result['pooled']['macro_f1']:.4f}, 95% interval 0." in printed
 
 
 def test_cv_predictions_hold_every_example_once_as_its_held_out_fold_scored_it(data_dir, tmp_path):
