@@ -185,8 +185,13 @@ def _accuracy_sentence(metrics: dict) -> str:
     return (
         f"Accuracy {correct}/{n}: 95% interval {low:.3f}-{high:.3f} (Wilson). Answers that ignore the "
         f"input, with the same class frequencies, score {scores.chance_accuracy(metrics):.3f} on average and "
-        f"{correct}/{n} or better with probability {scores.chance_probability(metrics):.2g}."
+        f"{correct}/{n} or better with probability {_probability(scores.chance_probability(metrics))}."
     )
+
+
+def _probability(p: float) -> str:
+    """A probability to two significant digits; one too small for a float reads "below 1e-300"."""
+    return f"{p:.2g}" if p > 0 else "below 1e-300"
 
 
 def _macro_f1_sentence(metrics: dict) -> str:
