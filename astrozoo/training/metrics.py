@@ -53,8 +53,13 @@ def macro_f1_interval(
     counts = np.asarray(report["confusion_matrix"]["counts"])
     total = int(counts.sum())
     draws = np.random.default_rng(seed).multinomial(total, counts.ravel() / total, size=resamples)
-    scores = per_class_f1(draws.reshape(resamples, *counts.shape)).mean(axis=-1)
-    low, high = np.percentile(scores, [50 * (1 - confidence), 50 * (1 + confidence)])
+    macro_f1 = per_class_f1(draws.reshape(resamples, *counts.shape)).mean(axis=-1)
+    return _percentile_interval(macro_f1, confidence)
+
+
+def _percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` range of bootstrap ``values``."""
+    low, high = np.percentile(values, [50 * (1 - confidence), 50 * (1 + confidence)])
     return float(low), float(high)
 
 
@@ -261,5 +266,4 @@ def nmad_interval(
     """
     with NumpyRNGContext(seed):
         values = bootstrap(np.asarray(dz, dtype=np.float64), bootnum=resamples, bootfunc=nmad)
-    low, high = np.percentile(values, [50 * (1 - confidence), 50 * (1 + confidence)])
-    return float(low), float(high)
+    return _percentile_interval(values, confidence)

@@ -344,7 +344,8 @@ def _folded_lightcurves(splits, overrides=None):
 # sum of per-band 4-harmonic powers 302; 1, 2, 3 and 6 harmonics 264, 284, 299, 299; the per-band
 # log-likelihood gains summed (-n/2 log(1 - power)) with 2, 3, 4, 6 harmonics 285, 299, 304, 302; astropy's
 # LombScargleMultiband (nterms_base, nterms_band) (1, 0) 256, (2, 0) 284, (3, 0) 297, (4, 0) 303, (1, 1)
-# 262, (2, 1) 287, (4, 1) 305. None adopted. Were every period right and those 10 errors gone: 312/322 = 0.969.
+# 262, (2, 1) 287, (4, 1) 305. None adopted. Were every period right and those 10 errors gone: 312/322 =
+# 0.969.
 def _rrlyrae(cell):
     def build_and_fit(splits, epochs, verbose, overrides=None):
         model = build_with(builders.recurrent, dict(
