@@ -268,22 +268,22 @@ def find_period(
             "period (expected at least 6)."
         )
 
-    def band_power(m, frequency, nterms):
+    def band_power(m, frequency, nterms, regular_grid):
         # A K-term model has 2K + 1 parameters: a sparse band gets as many terms as its points allow,
         # and fewer where its design matrix is singular (points bunched in phase at some frequency).
         for k in range(max(1, min(nterms, (int(m.sum()) - 1) // 3)), 0, -1):
             try:
-                if nterms == 1:  # the first pass, on a regular grid
-                    return LombScargle(t[m], y[m], dy[m]).power(frequency, method="fastnifty")
+                if regular_grid:  # the first pass: nifty-ls's FFT needs an evenly spaced grid
+                    return LombScargle(t[m], y[m], dy[m], nterms=k).power(frequency, method="fastnifty")
                 return multiharmonic_power(t[m], y[m], dy[m], frequency, k)
             except np.linalg.LinAlgError:
                 continue
         return np.zeros(len(frequency))
 
-    def summed_power(frequency, nterms):
-        return sum(band_power(m, frequency, nterms) for m in groups)
+    def summed_power(frequency, nterms, regular_grid=False):
+        return sum(band_power(m, frequency, nterms, regular_grid) for m in groups)
 
-    coarse = summed_power(grid, 1)
+    coarse = summed_power(grid, 1, regular_grid=True)
     peaks = np.flatnonzero((coarse[1:-1] > coarse[:-2]) & (coarse[1:-1] >= coarse[2:])) + 1
     best = peaks[np.argsort(coarse[peaks])[::-1][:candidates]] if len(peaks) else [int(np.argmax(coarse))]
     centres = {float(grid[i]) + alias for i in best for alias in (0.0, -1.0, 1.0, -2.0, 2.0)}
