@@ -62,6 +62,7 @@ def model_card(model_spec: ModelSpec) -> str:
         f"- Builder: {_describe_builder(model_spec)} ({model_spec.task}; outputs {outputs})",
         f"- Input: {_describe_input(model_spec)}",
         "- Preprocessing and training-only augmentation are layers inside the model.",
+        *_period_search_lines(model_spec),
         *_calibration_lines(model_spec),
         "",
         "## Data",
@@ -121,6 +122,24 @@ def _describe_builder(model_spec: ModelSpec) -> str:
             "initializations"
         )
     return f"`astrozoo.builders.{model_spec.builder}`"
+
+
+def _period_search_lines(model_spec: ModelSpec) -> list[str]:
+    search = model_spec.input.period_search
+    if not search:
+        return []
+    line = (
+        f"- Each light curve is folded at the period that `astrozoo.io.lightcurves.find_period` finds "
+        f"between {search.get('min_period', 0.05)} and {search.get('max_period', 20.0)} days"
+    )
+    prior = search.get("prior")
+    if not prior:
+        return [line + "."]
+    classes = ", ".join(c["name"] for c in prior["classes"])
+    return [
+        line + f", its peaks ranked with a prior on {prior['band']}-band light-curve shape against period "
+        f"({classes}; weight {prior['weight']}) learnt from the training stars (`astrozoo.io.period_prior`)."
+    ]
 
 
 def _calibration_lines(model_spec: ModelSpec) -> list[str]:

@@ -23,6 +23,7 @@ class _Example:
     array: np.ndarray | None = None
     error: str = ""
     output: np.ndarray | None = None
+    period: float = np.nan  # days, for a model that folds light curves
 
 
 def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False):
@@ -40,8 +41,9 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
         An `astropy.table.Table` in input order with columns ``source`` (path,
         ``path:row`` for table rows, or the index for arrays), ``label`` (class
         name, or the value for regressors), ``prediction`` (regressors),
-        ``p_<class>`` (classifiers) and ``error`` (empty on success, else why the
-        input was skipped). Bad inputs never stop the batch.
+        ``p_<class>`` (classifiers), ``period`` (days; models that fold light
+        curves at the period they search, e.g. rrlyrae-gru) and ``error`` (empty
+        on success, else why the input was skipped). Bad inputs never stop the batch.
 
     Example:
         >>> import numpy as np, astrozoo
@@ -70,6 +72,8 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
         if example.error:
             bar.update(1)
             continue
+        if model_spec.input.period_search:  # the last channel of a folded light curve is log10(period)
+            example.period = float(10.0 ** example.array[0, -1])
         key = example.array.shape if model_spec.input.kind == "image" else ()
         bucket = buckets.setdefault(key, [])
         bucket.append(example)
@@ -175,6 +179,8 @@ def _result_table(model_spec: ModelSpec, examples: list[_Example]):
         for j, name in enumerate(model_spec.target_names):
             column = "prediction" if j == 0 else f"prediction_{name}"
             table[column] = MaskedColumn(outputs[:, j], mask=failed)
+    if model_spec.input.period_search:
+        table["period"] = MaskedColumn([e.period for e in examples], mask=failed, unit="d")
     table["error"] = [e.error for e in examples]
     table.meta["model"] = model_spec.name or model_spec.builder
     return table

@@ -32,8 +32,10 @@ class InputSpec:
             scale, so larger cutouts are not shrunk to the training size.
         missing_value: sentinel meaning "missing" in table columns.
         period_search: for light-curve models that read folded light curves, the
-            Lomb-Scargle search range, e.g. ``{"min_period": 0.2, "max_period": 1.2}``
-            (days); `astrozoo predict` finds each file's period and folds it.
+            `astrozoo.io.lightcurves.find_period` settings, e.g. ``{"min_period": 0.2,
+            "max_period": 1.2}`` (days), and optionally a ``prior`` learnt from stars
+            of known period (`astrozoo.io.period_prior.PeriodPrior.to_config`);
+            `astrozoo predict` finds each file's period with them and folds it.
     """
 
     kind: str

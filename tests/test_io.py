@@ -379,3 +379,49 @@ def test_magnitude_light_curve_as_fits_table_or_upper_case_csv_reads_like_the_cs
         np.testing.assert_allclose(ts.time.mjd, expected.time.mjd)
         np.testing.assert_allclose(ts["mag"], expected["mag"])
         assert [str(b) for b in ts["band"]] == ["r", "g", "g"]
+
+
+def test_period_prior_chooses_between_a_period_and_its_daily_alias(data_dir):
+    """Star 3585856 (validation): the plain search lands on a daily alias; a prior on its shape does not."""
+    import json
+
+    from astrozoo.io.lightcurves import find_period, period_candidates
+    from astrozoo.io.period_prior import FEATURES, PeriodPrior, band_shape
+
+    ts = read_lightcurve(data_dir / "rrlyrae_s82" / "light-curves" / "3585856.csv")
+    catalogue = 0.343036971825  # Sesar et al.
+    periods, power = period_candidates(ts, 0.2, 1.2)
+    assert periods[0] == find_period(ts, 0.2, 1.2) and np.all(np.diff(power) <= 0)
+    assert abs(periods[0] - catalogue) > 0.05 * catalogue  # the alias, 0.255 days
+    near = periods[np.abs(periods - catalogue) < 0.01 * catalogue][0]
+    assert power[0] - power[list(periods).index(near)] < 0.05 * power[0]  # nearly level peaks
+    shape = band_shape(ts, "g", 1 / near)
+    assert len(shape) == len(FEATURES)
+    component = {"name": "RRc", "fraction": 1.0, "mean": shape.tolist(), "covariance": np.eye(8).tolist()}
+    for weight, expected in ((0.0, periods[0]), (0.02, near)):
+        prior = PeriodPrior("g", weight, (component,))
+        config = json.loads(json.dumps(prior.to_config()))  # as a model's config carries it
+        assert find_period(ts, 0.2, 1.2, prior=config) == find_period(ts, 0.2, 1.2, prior=prior) == expected
+    no_g = ts[np.asarray(ts["band"]) != "g"]  # too few points in the prior's band: power alone
+    assert find_period(no_g, 0.2, 1.2, prior=prior) == find_period(no_g, 0.2, 1.2)
+
+
+def test_period_prior_fit_and_config_errors(data_dir):
+    from astrozoo.datasets import rrlyrae_s82
+    from astrozoo.errors import ConfigError
+    from astrozoo.io.period_prior import PeriodPrior
+
+    splits = rrlyrae_s82.load_splits(data_dir)
+    paths, labels = splits["train"].x[:12], [rrlyrae_s82.CLASSES[k] for k in splits["train"].y[:12]]
+    known = rrlyrae_s82.catalogue_periods(paths)
+    catalog = rrlyrae_s82.periods(data_dir)
+    assert known.tolist() == [catalog[n][1] for n in splits["train"].ids[:12]]
+    few = [read_lightcurve(p) for p in paths[:2]]  # a few shapes per star: too few for 8 features
+    with pytest.raises(InputError, match=r"class 'RR(ab|c)' has \d shapes measured.*expected more than 8"):
+        PeriodPrior.fit(few, known[:2], labels[:2], {"min_period": 0.2, "max_period": 1.2})
+    with pytest.raises(ConfigError, match="Unknown period prior settings \\['weigth'\\]"):
+        PeriodPrior.from_config({"band": "g", "weigth": 0.02, "classes": []})
+    with pytest.raises(ConfigError, match="name, fraction, mean and covariance"):
+        PeriodPrior("g", 0.02, ({"name": "RRab", "mean": [0.0]},))
+    with pytest.raises(InputError, match="star 999 is not in"):
+        rrlyrae_s82.catalogue_periods([str(data_dir / "rrlyrae_s82" / "light-curves" / "999.csv")])

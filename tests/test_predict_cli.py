@@ -18,6 +18,8 @@ from PIL import Image
 import astrozoo
 from astrozoo.builders import build_from_config
 from astrozoo.cli import main
+from astrozoo.io import read_lightcurve
+from astrozoo.io.lightcurves import find_period
 
 
 @pytest.fixture(scope="module")
@@ -242,8 +244,12 @@ def test_folded_lightcurve_model_finds_each_period(tmp_path, data_dir):
     )  # fmt: skip
     assert astrozoo.spec(model).input.shape == (None, 9)
     files = sorted((data_dir / "rrlyrae_s82" / "light-curves").glob("*.csv"))[:3]
-    table = astrozoo.predict(model, files)
-    assert list(table["source"]) == [str(f) for f in files] and not any(table["error"])
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    table = astrozoo.predict(model, [*files, tmp_path / "bad.csv"])
+    assert list(table["source"][:3]) == [str(f) for f in files] and not any(table["error"][:3])
+    expected = [find_period(read_lightcurve(f), 0.2, 1.2) for f in files]
+    np.testing.assert_allclose(table["period"][:3], expected, rtol=1e-6)  # float32 log10 in the sequence
+    assert table["period"].unit == "d" and table["period"].mask.tolist() == [False] * 3 + [True]
 
 
 def test_an_8_bit_colour_model_refuses_fits_fluxes_but_reads_0_255_cubes(tmp_path):

@@ -662,3 +662,49 @@ def test_label_smoothing_learns_without_pushing_probabilities_to_certainty():
     with pytest.raises(astrozoo.errors.ConfigError, match="need a classifier. Received a regression model"):
         fitting.fit(regressor, fitting.Split(x, x[:, 0], np.arange(600)), validation, epochs=1,
                     label_smoothing=0.1)  # fmt: skip
+
+
+def test_fitted_arguments_learn_from_the_training_part_only(data_dir, tmp_path, monkeypatch):
+    """``fit_arguments`` see train only (in CV, each fold's training part); prepare and build get them."""
+    from astrozoo.training import cross_validate, fit, train
+    from astrozoo.training.recipes import RECIPES, Recipe
+
+    fitted_on, prepared_with, built_with = [], [], []
+
+    def fit_arguments(split):
+        fitted_on.append(set(split.ids.tolist()))
+        return {"hidden_units": [len(split) % 5 + 3]}
+
+    def prepare(splits, overrides=None):
+        prepared_with.append((sorted(splits), dict(overrides)))
+        return splits
+
+    def build_and_fit(splits, epochs, verbose, overrides=None):
+        built_with.append((dict(overrides), set(splits["train"].ids.tolist())))
+        model = astrozoo.builders.mlp(
+            sdss_dr14.FEATURES,
+            class_names=sdss_dr14.CLASSES,
+            hidden_units=overrides["hidden_units"],
+            adapt_data=splits["train"].x,
+        )
+        fit(model, splits["train"], splits["validation"], epochs, verbose=0)
+        return model
+
+    recipe = Recipe("tiny-fitted", sdss_dr14, build_and_fit, epochs=1, description="tiny", prepare=prepare,
+                    fit_arguments=fit_arguments)  # fmt: skip
+    monkeypatch.setitem(RECIPES, "tiny-fitted", recipe)
+    splits = sdss_dr14.load_splits(data_dir)
+    folder = train("tiny-fitted", data_dir, output=tmp_path / "tiny", verbose=0)
+    expected = {"hidden_units": [len(splits["train"]) % 5 + 3]}
+    assert fitted_on == [set(splits["train"].ids.tolist())]
+    assert prepared_with == [(["test", "train", "validation"], expected)] and built_with[0][0] == expected
+    assert astrozoo.spec(astrozoo.load(folder)).arguments["hidden_units"] == expected["hidden_units"]
+    assert "--set" not in astrozoo.spec(astrozoo.load(folder)).training["command"]  # fitted, not a variant
+
+    fitted_on.clear(), prepared_with.clear(), built_with.clear()
+    result = cross_validate("tiny-fitted", folds=2, data_dir=data_dir, overrides={"hidden_units": [6]})
+    held = [set(result["held_out"]["ids"][result["held_out"]["fold"] == k].tolist()) for k in range(2)]
+    assert len(fitted_on) == 2 and all(not ids & held[k] for k, ids in enumerate(fitted_on))
+    assert all(ids == train_ids for ids, (_, train_ids) in zip(fitted_on, built_with, strict=True))
+    assert all(parts == ["held", "train", "validation"] for parts, _ in prepared_with)
+    assert all(overrides == {"hidden_units": [6]} for overrides, _ in built_with)  # the user's --set wins

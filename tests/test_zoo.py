@@ -75,6 +75,9 @@ def test_zoo_model_loads_offline_and_round_trips(name, tmp_path, monkeypatch):
         test = spec.metrics["test"]
         assert test["nmad_interval"]["low"] < test["nmad"] < test["nmad_interval"]["high"]
         assert f"NMAD {test['nmad']:.4f} over {test['n']} objects: 95% interval" in card
+    if spec.input.period_search:  # how the light curves are folded, and with what prior
+        prior = spec.input.period_search["prior"]
+        assert f"ranked with a prior on {prior['band']}-band light-curve shape against period" in card
 
 
 def test_readme_zoo_table_quotes_the_shipped_test_scores():

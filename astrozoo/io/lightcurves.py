@@ -10,6 +10,7 @@ import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
+from astrozoo.io.period_prior import PeriodPrior, band_shape
 from astrozoo.io.periodogram import multiharmonic_power
 
 CSV_COLUMNS = ("time", "mag", "magerr", "band")
@@ -216,28 +217,38 @@ def find_period(
     samples_per_peak: int = 5,
     candidates: int = 10,
     harmonics: int = 4,
+    prior: PeriodPrior | dict | None = None,
 ) -> float:
     """Finds the best period (days) of a light curve with Lomb-Scargle periodograms.
 
-    Two passes: a fast single-harmonic periodogram per band, summed over bands,
-    proposes the ``candidates`` highest peaks (nifty-ls's non-uniform FFT through
-    astropy's ``method="fastnifty"``: on the 379 Stripe 82 RR Lyrae it finds the
-    same periods as astropy's own ``"fast"`` method); a ``harmonics``-term
-    periodogram on a fine grid around each of them and their daily aliases (± 1
-    and 2 cycles per day) then picks the winner
-    (`astrozoo.io.periodogram.multiharmonic_power`, all frequencies at once).
-    A multi-harmonic model fits the true period of a non-sinusoidal variable (an
-    RR Lyrae's sawtooth) better than its aliases:
-    on the Stripe 82 RR Lyrae of the training and validation splits, 4 harmonics
-    found 302 of 322 catalogue periods within 1%, 2 harmonics 284.
+    Two passes (`period_candidates`): a fast single-harmonic periodogram per
+    band, summed over bands, proposes the ``candidates`` highest peaks; a
+    ``harmonics``-term periodogram on a fine grid around each of them and their
+    daily aliases (± 1 and 2 cycles per day) then ranks them. A multi-harmonic
+    model fits the true period of a non-sinusoidal variable (an RR Lyrae's
+    sawtooth) better than its aliases: on the Stripe 82 RR Lyrae of the training
+    and validation splits, 4 harmonics found 302 of 322 catalogue periods within
+    1%, 2 harmonics 284.
+
+    With a ``prior`` (`astrozoo.io.period_prior.PeriodPrior`, learnt from stars
+    of known period), the candidates are ranked by ``power + prior.weight *
+    log-density`` of the light curve's shape folded at each instead: a period and
+    its daily aliases fold to nearly the same shape and nearly level peaks, but
+    only one of them fits the shape that such stars have at that period. On the
+    same 322 stars (4-fold cross-validation, the prior fitted on each training
+    part): 311-313 within 1% over three fold seeds.
 
     Args:
         ts: a TimeSeries from `read_lightcurve` (``mag`` or ``flux``, and ``band``).
         min_period: shortest period searched, days.
         max_period: longest period searched, days.
         samples_per_peak: grid oversampling of the first pass.
-        candidates: peaks of the first pass examined by the second.
+        candidates: peaks of the first pass examined by the second, and distinct
+            peaks of the second that a ``prior`` ranks.
         harmonics: Fourier terms of the second pass's model.
+        prior: a `PeriodPrior` or its `PeriodPrior.to_config` dict; None ranks by
+            power alone, as do light curves with too few observations in the
+            prior's band.
 
     Example:
         >>> import numpy as np
@@ -249,6 +260,52 @@ def find_period(
         ...                 data={"mag": mag, "magerr": np.full(300, 0.02), "band": ["g"] * 300})
         >>> round(find_period(ts, 0.2, 2.0), 3)
         0.61
+    """
+    periods, power = period_candidates(ts, min_period, max_period, samples_per_peak, candidates, harmonics)
+    if prior is None:
+        return float(periods[0])
+    prior = prior if isinstance(prior, PeriodPrior) else PeriodPrior.from_config(prior)
+    scores = []
+    for period, peak in zip(periods, power, strict=True):
+        features = band_shape(ts, prior.band, 1.0 / period)
+        if features is None:  # too few points in the prior's band: the power alone decides
+            return float(periods[0])
+        scores.append(peak + prior.weight * prior.log_density(features))
+    return float(periods[int(np.argmax(scores))])
+
+
+def period_candidates(
+    ts,
+    min_period: float = 0.05,
+    max_period: float = 20.0,
+    samples_per_peak: int = 5,
+    candidates: int = 10,
+    harmonics: int = 4,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct peaks of a light curve's multi-harmonic periodogram, highest first.
+
+    The first pass sums a single-harmonic Lomb-Scargle periodogram of each band
+    (nifty-ls's non-uniform FFT through astropy's ``method="fastnifty"``; on the
+    379 Stripe 82 RR Lyrae it finds the same periods as astropy's own ``"fast"``)
+    on a grid of ``samples_per_peak`` points per peak width, and keeps its
+    ``candidates`` highest peaks. The second sums a ``harmonics``-term
+    periodogram of each band (`astrozoo.io.periodogram.multiharmonic_power`) on a
+    grid ten times finer around each of them and their daily aliases (± 1 and 2
+    cycles per day). Peaks closer than two coarse steps count as one.
+
+    Args:
+        ts: a TimeSeries from `read_lightcurve` (``mag`` or ``flux``, and ``band``).
+        min_period: shortest period searched, days.
+        max_period: longest period searched, days.
+        samples_per_peak: grid oversampling of the first pass.
+        candidates: peaks kept by each pass.
+        harmonics: Fourier terms of the second pass's model.
+
+    Returns:
+        ``(periods, power)``: up to ``candidates`` periods (days) and their summed power.
+
+    Raises:
+        InputError: fewer than 6 observations.
     """
     import nifty_ls  # noqa: F401, PLC0415 (importing it gives astropy's LombScargle method="fastnifty")
     from astropy.timeseries import LombScargle  # noqa: PLC0415
@@ -284,14 +341,27 @@ def find_period(
         return sum(band_power(m, frequency, nterms, regular_grid) for m in groups)
 
     coarse = summed_power(grid, 1, regular_grid=True)
-    peaks = np.flatnonzero((coarse[1:-1] > coarse[:-2]) & (coarse[1:-1] >= coarse[2:])) + 1
-    best = peaks[np.argsort(coarse[peaks])[::-1][:candidates]] if len(peaks) else [int(np.argmax(coarse))]
+    best = _highest_peaks(coarse, candidates)
     centres = {float(grid[i]) + alias for i in best for alias in (0.0, -1.0, 1.0, -2.0, 2.0)}
     centres = sorted(f for f in centres if grid[0] - step <= f <= grid[-1] + step)
     fine = np.concatenate([f + np.linspace(-step, step, 21) for f in centres])
     fine = fine[fine > 0]
     power = summed_power(fine, harmonics)
-    return float(1.0 / fine[np.argmax(power)])
+    peaks: list[int] = []
+    for i in np.argsort(-power, kind="stable"):  # the first of equal powers, as argmax
+        if all(abs(fine[i] - fine[j]) > 2 * step for j in peaks):
+            peaks.append(int(i))
+            if len(peaks) == candidates:
+                break
+    return 1.0 / fine[peaks], power[peaks]
+
+
+def _highest_peaks(power: np.ndarray, count: int) -> np.ndarray:
+    """Indices of the ``count`` highest local maxima of ``power`` (its maximum if it has none)."""
+    peaks = np.flatnonzero((power[1:-1] > power[:-2]) & (power[1:-1] >= power[2:])) + 1
+    if not len(peaks):
+        return np.array([int(np.argmax(power))])
+    return peaks[np.argsort(power[peaks])[::-1][:count]]
 
 
 def _values(ts) -> tuple[np.ndarray, np.ndarray]:

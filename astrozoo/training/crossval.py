@@ -19,7 +19,7 @@ from astrozoo.datasets.base import (
 )
 from astrozoo.errors import ModelNotFoundError
 from astrozoo.spec import spec
-from astrozoo.training.recipes import RECIPES, fit_members
+from astrozoo.training.recipes import RECIPES, fit_members, prepared
 from astrozoo.training.train import predict_and_score, score
 
 INNER_FOLDS = 5  # the training part of each fold keeps 1/5 aside for early stopping
@@ -107,23 +107,33 @@ def cross_validate(
         raise ModelNotFoundError.for_name(name, RECIPES)
     recipe = RECIPES[name]
     splits = recipe.dataset.load_splits(data_dir)
-    pooled = {"pooled": concatenate_splits(splits["train"], splits["validation"])}
+    raw = {"pooled": concatenate_splits(splits["train"], splits["validation"])}
     if EXTRA_TRAIN in splits:
-        pooled[EXTRA_TRAIN] = splits[EXTRA_TRAIN]
-    pooled = recipe.prepare(pooled, overrides) if recipe.prepare is not None else pooled
-    extra, pooled = pooled.get(EXTRA_TRAIN), pooled["pooled"]
+        raw[EXTRA_TRAIN] = splits[EXTRA_TRAIN]
+    # What a recipe learns from its training data (fit_arguments) is learnt again inside each fold, so
+    # the held-out part never informs it; other recipes prepare every example once.
+    in_folds = recipe.fit_arguments is not None
+    prepared_once = raw if in_folds or recipe.prepare is None else recipe.prepare(raw, overrides)
+    pooled = raw["pooled"]
     strata = _strata(pooled.y)
     per_fold, held_out = [], []
     for fold, held in enumerate(stratified_folds(strata, folds, seed=SPLIT_SEED)):
         rest = np.setdiff1d(np.arange(len(pooled)), held)
         inner = rest[stratified_folds(strata[rest], INNER_FOLDS, seed=SPLIT_SEED + 1)[0]]
         train = np.setdiff1d(rest, inner)
+        source = raw if in_folds else prepared_once
+        parts = {"train": _take(source["pooled"], train), "validation": _take(source["pooled"], inner),
+                 "held": _take(source["pooled"], held)}  # fmt: skip
+        if EXTRA_TRAIN in source:  # trained on in every fold, never held out
+            parts[EXTRA_TRAIN] = source[EXTRA_TRAIN]
+        fold_overrides = overrides
+        if in_folds:
+            parts, fold_overrides = prepared(recipe, parts, overrides)
+        held_part = parts.pop("held")
         keras.utils.set_random_seed(seed + fold)
-        fold_splits = {"train": _take(pooled, train), "validation": _take(pooled, inner)}
-        if extra is not None:  # trained on in every fold, never held out
-            fold_splits = with_extra_training({**fold_splits, EXTRA_TRAIN: extra})
-        model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members, overrides)
-        predicted, metrics = predict_and_score(model, _take(pooled, held))
+        fold_splits = with_extra_training(parts)
+        model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members, fold_overrides)
+        predicted, metrics = predict_and_score(model, held_part)
         per_fold.append(metrics)
         held_out.append((held, predicted))
         if on_fold is not None:

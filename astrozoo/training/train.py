@@ -18,7 +18,7 @@ from astrozoo.loading import save
 from astrozoo.spec import spec
 from astrozoo.training.fitting import ensure_learned
 from astrozoo.training.metrics import classification_report, regression_report
-from astrozoo.training.recipes import RECIPES, fit_members
+from astrozoo.training.recipes import RECIPES, fit_members, prepared
 
 
 def train(
@@ -74,15 +74,13 @@ def train(
             f"output folder, so that the package's weights/{name} and its manifest entry stay as they are."
         )
     keras.utils.set_random_seed(seed)
-    splits = recipe.dataset.load_splits(data_dir)
-    if recipe.prepare is not None:
-        splits = recipe.prepare(splits, overrides)
+    splits, fitted_overrides = prepared(recipe, recipe.dataset.load_splits(data_dir), overrides)
     epochs = epochs or recipe.epochs
     started = time.perf_counter()
     members = members or recipe.members
     split_sizes = {part: len(split) for part, split in splits.items()}  # extra_train separately
     splits = with_extra_training(splits)
-    model = fit_members(recipe, splits, epochs, verbose, members, overrides)
+    model = fit_members(recipe, splits, epochs, verbose, members, fitted_overrides)
     metrics = {"validation": evaluate(model, splits["validation"])}
     try:
         ensure_learned(
