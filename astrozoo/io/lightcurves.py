@@ -247,8 +247,8 @@ def find_period(
             peaks of the second that a ``prior`` ranks.
         harmonics: Fourier terms of the second pass's model.
         prior: a `PeriodPrior` or its `PeriodPrior.to_config` dict; None ranks by
-            power alone, as do light curves with too few observations in the
-            prior's band.
+            power alone, as do light curves in flux (the prior's shapes are in
+            magnitudes) or with too few observations in the prior's band.
 
     Example:
         >>> import numpy as np
