@@ -148,7 +148,8 @@ class PeriodPrior:
             found, _ = period_candidates(ts, **search)
             near = [p for p in found if abs(p - period) <= tolerance * period]
             if not near:
-                near = [find_period(ts, period * (1 - tolerance), period * (1 + tolerance))]
+                window = {"min_period": period * (1 - tolerance), "max_period": period * (1 + tolerance)}
+                near = [find_period(ts, **{**search, **window})]
             rows = [band_shape(ts, band, 1.0 / p) for p in near]
             features.setdefault(str(label), []).extend(row for row in rows if row is not None)
         total = sum(len(rows) for rows in features.values())

@@ -113,7 +113,7 @@ def cross_validate(
     # What a recipe learns from its training data (fit_arguments) is learnt again inside each fold, so
     # the held-out part never informs it; other recipes prepare every example once.
     in_folds = recipe.fit_arguments is not None
-    prepared_once = raw if in_folds or recipe.prepare is None else recipe.prepare(raw, overrides)
+    source = raw if in_folds or recipe.prepare is None else recipe.prepare(raw, overrides)
     pooled = raw["pooled"]
     strata = _strata(pooled.y)
     per_fold, held_out = [], []
@@ -121,7 +121,6 @@ def cross_validate(
         rest = np.setdiff1d(np.arange(len(pooled)), held)
         inner = rest[stratified_folds(strata[rest], INNER_FOLDS, seed=SPLIT_SEED + 1)[0]]
         train = np.setdiff1d(rest, inner)
-        source = raw if in_folds else prepared_once
         parts = {"train": _take(source["pooled"], train), "validation": _take(source["pooled"], inner),
                  "held": _take(source["pooled"], held)}  # fmt: skip
         if EXTRA_TRAIN in source:  # trained on in every fold, never held out
