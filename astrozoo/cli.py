@@ -201,6 +201,8 @@ def _demo(args) -> int:
 
     table = demo(args.output, data_dir=args.data, per_model=args.per_model)
     table["confidence"].format = ".3f"
+    if "period" in table.colnames:
+        table["period"].format = ".4f"
     table.pprint_all()
     print(f"gallery written to {args.output}")
     return EXIT_SOME_FAILED if any(table["error"]) else EXIT_OK

@@ -38,7 +38,9 @@ def demo(output: str | os.PathLike = "astrozoo-demo.png", data_dir=None, per_mod
 
     Returns:
         An `astropy.table.Table` of every prediction, with columns ``model``,
-        ``data`` (``real`` or ``synthetic``), ``truth`` and the predict columns.
+        ``data`` (``real`` or ``synthetic``), ``truth`` and the predict columns
+        (with ``period`` for the light-curve models that fold their inputs; the
+        gallery shows those light curves folded at it).
     """
     from astropy.table import Table, vstack  # noqa: PLC0415
 
@@ -55,6 +57,8 @@ def demo(output: str | os.PathLike = "astrozoo-demo.png", data_dir=None, per_mod
         rows["truth"] = truths[: len(table)] if truths else [""] * len(table)
         rows["source"], rows["label"], rows["error"] = table["source"], table["label"], table["error"]
         rows["confidence"] = _confidence(table, model_spec)
+        if "period" in table.colnames:  # the period a light-curve model folded each input at
+            rows["period"] = table["period"]
         tables.append(rows)
         panels.append((name, model_spec, inputs, rows, table))
     combined = vstack(tables) if tables else Table()
@@ -153,12 +157,16 @@ def _draw(axis, model_spec, inputs, index, prediction):
                 axis.imshow(image, origin="lower", cmap="magma")
             else:
                 axis.imshow(pixels.astype("uint8"))
-        elif kind == "lightcurve":
-            sequence = lightcurve_to_sequence(read_lightcurve(inputs[index]), model_spec.input.bands)
-            axis.scatter(
-                sequence[:, 0], sequence[:, 1], s=3, c=np.argmax(sequence[:, 3:], axis=1), cmap="viridis"
-            )
+        elif kind == "lightcurve":  # folded at the model's period where it found one, as the model saw it
+            folded = "period" in prediction.colnames and not np.ma.is_masked(prediction["period"])
+            period = float(prediction["period"]) if folded else None
+            ts = read_lightcurve(inputs[index])
+            sequence = lightcurve_to_sequence(ts, model_spec.input.bands, period=period)
+            bands = sequence[:, 3 : 3 + len(model_spec.input.bands)]
+            axis.scatter(sequence[:, 0], sequence[:, 1], s=3, c=np.argmax(bands, axis=1), cmap="viridis")
             axis.invert_yaxis()
+            if period:
+                axis.set_xlabel(f"phase at P = {period:.4f} d", fontsize=7)
         elif model_spec.task == "classification":  # a table row: show the class probabilities
             names = model_spec.class_names
             axis.barh(range(len(names)), [float(prediction[f"p_{n}"]) for n in names], color="tab:blue")

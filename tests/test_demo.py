@@ -16,6 +16,8 @@ def test_demo_on_synthetic_examples_labels_them_synthetic(tmp_path, monkeypatch)
     assert set(table["data"]) == {"synthetic"}
     assert not any(table["error"]) and all(table["label"])
     assert (tmp_path / "gallery.png").stat().st_size > 10_000
+    folded = table[table["model"] == "rrlyrae-gru"]  # the synthetic stars' generating periods, found
+    assert sorted(np.round(folded["period"], 2)) == [0.32, 0.58]
 
 
 def test_demo_on_real_data_shows_the_truth(tmp_path, data_dir, capsys):
