@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from astrozoo.datasets.base import EXTRA_TRAIN
+from astrozoo.io.lightcurves import PERIOD_RANGE
 from astrozoo.spec import ModelSpec
 
 
@@ -128,9 +129,10 @@ def _period_search_lines(model_spec: ModelSpec) -> list[str]:
     search = model_spec.input.period_search
     if not search:
         return []
+    shortest, longest = search.get("min_period", PERIOD_RANGE[0]), search.get("max_period", PERIOD_RANGE[1])
     line = (
         f"- Each light curve is folded at the period that `astrozoo.io.lightcurves.find_period` finds "
-        f"between {search.get('min_period', 0.05)} and {search.get('max_period', 20.0)} days"
+        f"between {shortest} and {longest} days"
     )
     prior = search.get("prior")
     if not prior:

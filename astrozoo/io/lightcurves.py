@@ -16,6 +16,7 @@ from astrozoo.io.periodogram import multiharmonic_power
 CSV_COLUMNS = ("time", "mag", "magerr", "band")
 ALERCE_COLUMNS = ("mjd", "magpsf", "sigmapsf", "fid")
 ALERCE_BANDS = {1: "g", 2: "r", 3: "i"}
+PERIOD_RANGE = (0.05, 20.0)  # days: the default search of `find_period` and `period_candidates`
 FLUX_COLUMNS = ("PDCSAP_FLUX", "SAP_FLUX", "FLUX")
 
 
@@ -212,8 +213,8 @@ def _alerce_objects(table, path: Path) -> dict:
 
 def find_period(
     ts,
-    min_period: float = 0.05,
-    max_period: float = 20.0,
+    min_period: float = PERIOD_RANGE[0],
+    max_period: float = PERIOD_RANGE[1],
     samples_per_peak: int = 5,
     candidates: int = 10,
     harmonics: int = 4,
@@ -276,8 +277,8 @@ def find_period(
 
 def period_candidates(
     ts,
-    min_period: float = 0.05,
-    max_period: float = 20.0,
+    min_period: float = PERIOD_RANGE[0],
+    max_period: float = PERIOD_RANGE[1],
     samples_per_peak: int = 5,
     candidates: int = 10,
     harmonics: int = 4,
