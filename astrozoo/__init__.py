@@ -1,14 +1,20 @@
 """astrozoo: a Keras 3 model zoo of pretrained astrophysics models.
 
+What needs Keras (``load``, ``predict``, ``builders``...) is imported on first
+use, so ``import astrozoo``, `list_models` and `resolve_spec` start without
+TensorFlow.
+
 Example:
     >>> import astrozoo
     >>> isinstance(astrozoo.list_models(), list)
     True
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from astrozoo import builders, layers
+import importlib
+from typing import TYPE_CHECKING
+
 from astrozoo.errors import (
     AstrozooError,
     ConfigError,
@@ -17,11 +23,41 @@ from astrozoo.errors import (
     ModelNotFoundError,
     TrainingError,
 )
-from astrozoo.hub import push
-from astrozoo.loading import load, resolve_spec, save
 from astrozoo.manifest import list_models
-from astrozoo.predict import predict
+from astrozoo.model_folder import resolve_spec
 from astrozoo.spec import InputSpec, ModelSpec, spec
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "builders": "astrozoo.builders",
+    "layers": "astrozoo.layers",
+    "load": "astrozoo.loading",
+    "save": "astrozoo.loading",
+    "predict": "astrozoo.prediction",
+    "push": "astrozoo.hub",
+}
+"""Names whose modules import Keras: ``name -> module`` (the module itself for a submodule)."""
+
+if TYPE_CHECKING:
+    from astrozoo import builders, layers
+    from astrozoo.hub import push
+    from astrozoo.loading import load, save
+    from astrozoo.prediction import predict
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'astrozoo' has no attribute {name!r}")
+    module = importlib.import_module(_LAZY[name])
+    value = module if module.__name__ == f"astrozoo.{name}" else getattr(module, name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "AstrozooError",

@@ -11,7 +11,7 @@ from astrozoo.errors import InputError
 from astrozoo.io import lightcurve_to_sequence, read_lightcurve, read_pixels
 from astrozoo.loading import load
 from astrozoo.manifest import list_models
-from astrozoo.predict import predict
+from astrozoo.prediction import predict
 from astrozoo.spec import spec
 
 SYNTHETIC_DIR = Path(__file__).resolve().parent / "demo_data"

@@ -27,13 +27,17 @@ from astrozoo.builders.registry import complete_arguments, copy_weights
 from astrozoo.card import model_card
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
 from astrozoo.integrity import check_relative_name, file_record, verify_file
+from astrozoo.model_folder import (  # noqa: F401 (resolve_spec: part of this module's interface)
+    CARD_FILE,
+    CONFIG_FILE,
+    METADATA_FILE,
+    MODEL_FILES,
+    WEIGHTS_FILE,
+    read_folder_json,
+    resolve_spec,
+)
 from astrozoo.spec import ModelSpec, attach_spec, spec
 
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.weights.h5"
-METADATA_FILE = "metadata.json"
-CARD_FILE = "README.md"
-MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 DESCRIPTIVE_FIELDS = ("name", "description", "metrics", "training", "hub", "license", "citation")
 
 
@@ -134,18 +138,6 @@ def load(ref: str | os.PathLike, revision: str | None = None) -> keras.Model:
     raise ModelNotFoundError.for_name(ref_text, models)
 
 
-def resolve_spec(ref: str | os.PathLike) -> ModelSpec:
-    """Returns a model's spec (zoo name or folder) without building it or reading weights."""
-    ref_text = os.fspath(ref)
-    models = manifest.read_manifest()["models"]
-    if ref_text in models:
-        return manifest.entry_spec(ref_text, models[ref_text])
-    if Path(ref_text).is_dir():
-        config, metadata = _read_folder_json(Path(ref_text))
-        return ModelSpec.from_dict({**metadata["spec"], **config})
-    raise ModelNotFoundError.for_name(ref_text, models)
-
-
 def load_folder(folder: str | os.PathLike, records: dict | None = None, **describe) -> keras.Model:
     """Loads a model folder, checking files against ``records`` or its own metadata.
 
@@ -160,7 +152,7 @@ def load_folder(folder: str | os.PathLike, records: dict | None = None, **descri
     if records is not None:
         for name, record in records.items():
             verify_file(folder / check_relative_name(name), record)
-    config, metadata = _read_folder_json(folder)
+    config, metadata = read_folder_json(folder)
     if records is None:
         for name, record in metadata["files"].items():
             verify_file(folder / check_relative_name(name), record)
@@ -214,35 +206,6 @@ def _load_zoo(name: str, entry: dict) -> keras.Model:
     if (spec(model).builder, spec(model).arguments) != (described.builder, expected):
         raise ConfigError(f"Zoo model {name!r}: config.json disagrees with the manifest's builder arguments.")
     return model
-
-
-def _read_folder_json(folder: Path) -> tuple[dict, dict]:
-    if not folder.is_dir():
-        raise ModelNotFoundError(f"Model folder {str(folder)!r} does not exist.")
-    documents = []
-    for name in (CONFIG_FILE, METADATA_FILE):
-        path = folder / name
-        try:
-            documents.append(json.loads(path.read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise ConfigError(
-                f"{str(folder)!r} is not an astrozoo model folder: {name} is missing. "
-                f"Expected {CONFIG_FILE}, {WEIGHTS_FILE} and {METADATA_FILE} written by astrozoo.save."
-            ) from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ConfigError(f"{str(path)!r} is not valid JSON: {err}") from None
-    config, metadata = documents
-    if set(config) != {"builder", "arguments"}:
-        raise ConfigError(
-            f"{str(folder / CONFIG_FILE)!r} must hold exactly 'builder' and 'arguments'. "
-            f"Received keys: {sorted(config)}"
-        )
-    if not isinstance(metadata.get("spec"), dict) or not isinstance(metadata.get("files"), dict):
-        raise ConfigError(f"{str(folder / METADATA_FILE)!r} must hold 'spec' and 'files' objects.")
-    missing = set(MODEL_FILES) - set(metadata["files"])
-    if missing:
-        raise ConfigError(f"{str(folder / METADATA_FILE)!r} lists no sha256 for {sorted(missing)}.")
-    return config, metadata
 
 
 def _save_weights_only(model: keras.Model, model_spec: ModelSpec, path: Path) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
-
-import keras
+from typing import TYPE_CHECKING, Any
 
 from astrozoo.errors import AstrozooError, ConfigError
+
+if TYPE_CHECKING:
+    import keras
 
 INPUT_KINDS = ("image", "lightcurve", "table")
 TASKS = ("classification", "regression")

@@ -218,6 +218,22 @@ def test_cli_info_and_list(radio_model, capsys):
     assert header.split() == ["name", "task", "classes", "/", "outputs", "input", "headline", "metric"]
 
 
+def test_list_and_info_start_without_keras():
+    """`astrozoo list` and `astrozoo info` read JSON only: TensorFlow is imported on first real use."""
+    script = (
+        "import sys, astrozoo\n"
+        "from astrozoo.cli import main\n"
+        "assert main(['list']) == 0 and main(['info', 'sdss-mlp']) == 0\n"
+        "print('keras imported:', 'keras' in sys.modules)\n"
+        "astrozoo.builders\n"
+        "print('after astrozoo.builders:', 'keras' in sys.modules, callable(astrozoo.predict))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "keras imported: False" in result.stdout
+    assert "after astrozoo.builders: True True" in result.stdout
+
+
 def test_console_script_runs_with_progress_on_stderr(radio_model, radio_inputs):
     executable = shutil.which("astrozoo") or pytest.skip("console script not installed")
     result = subprocess.run(

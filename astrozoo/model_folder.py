@@ -1,0 +1,77 @@
+"""What a model folder holds, and reading a model's spec without building it or importing Keras.
+
+A model folder (written by `astrozoo.save`) holds ``config.json`` (builder name
+and arguments), ``model.weights.h5`` (weights only), ``metadata.json`` (the
+spec, library versions and each file's sha256) and ``README.md`` (the card).
+`resolve_spec` answers ``astrozoo list`` and ``astrozoo info`` from these JSON
+files and the zoo manifest alone, so those commands start without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from astrozoo import manifest
+from astrozoo.errors import ConfigError, ModelNotFoundError
+from astrozoo.spec import ModelSpec
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.weights.h5"
+METADATA_FILE = "metadata.json"
+CARD_FILE = "README.md"
+MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
+
+
+def resolve_spec(ref: str | os.PathLike) -> ModelSpec:
+    """Returns a model's spec (zoo name or folder) without building it or reading weights.
+
+    Example:
+        >>> from astrozoo.model_folder import resolve_spec
+        >>> resolve_spec("sdss-mlp").class_names
+        ('STAR', 'GALAXY', 'QSO')
+    """
+    ref_text = os.fspath(ref)
+    models = manifest.read_manifest()["models"]
+    if ref_text in models:
+        return manifest.entry_spec(ref_text, models[ref_text])
+    if Path(ref_text).is_dir():
+        config, metadata = read_folder_json(Path(ref_text))
+        return ModelSpec.from_dict({**metadata["spec"], **config})
+    raise ModelNotFoundError.for_name(ref_text, models)
+
+
+def read_folder_json(folder: Path) -> tuple[dict, dict]:
+    """Reads and checks a model folder's ``config.json`` and ``metadata.json``.
+
+    Raises:
+        ModelNotFoundError: the folder does not exist.
+        ConfigError: a file is missing, not JSON, or lacks the expected keys.
+    """
+    if not folder.is_dir():
+        raise ModelNotFoundError(f"Model folder {str(folder)!r} does not exist.")
+    documents = []
+    for name in (CONFIG_FILE, METADATA_FILE):
+        path = folder / name
+        try:
+            documents.append(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"{str(folder)!r} is not an astrozoo model folder: {name} is missing. "
+                f"Expected {CONFIG_FILE}, {WEIGHTS_FILE} and {METADATA_FILE} written by astrozoo.save."
+            ) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{str(path)!r} is not valid JSON: {err}") from None
+    config, metadata = documents
+    if set(config) != {"builder", "arguments"}:
+        raise ConfigError(
+            f"{str(folder / CONFIG_FILE)!r} must hold exactly 'builder' and 'arguments'. "
+            f"Received keys: {sorted(config)}"
+        )
+    if not isinstance(metadata.get("spec"), dict) or not isinstance(metadata.get("files"), dict):
+        raise ConfigError(f"{str(folder / METADATA_FILE)!r} must hold 'spec' and 'files' objects.")
+    missing = set(MODEL_FILES) - set(metadata["files"])
+    if missing:
+        raise ConfigError(f"{str(folder / METADATA_FILE)!r} lists no sha256 for {sorted(missing)}.")
+    return config, metadata
