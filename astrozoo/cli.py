@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 EXIT_OK, EXIT_USAGE, EXIT_SOME_FAILED = 0, 2, 3
@@ -23,13 +24,20 @@ def main(argv: list[str] | None = None) -> int:
     from astrozoo.errors import AstrozooError, InputError, ModelNotFoundError  # noqa: PLC0415
 
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except (ModelNotFoundError, InputError) as err:
         print(f"astrozoo: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except AstrozooError as err:
         print(f"astrozoo: error: {err}", file=sys.stderr)
         return 1
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line for people, not the Python source line that issued it."""
+    print(f"astrozoo: warning: {category.__name__}: {message}", file=file or sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -5,13 +5,22 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 
 import keras
 import numpy as np
 
 from astrozoo.errors import AstrozooError, InputError
-from astrozoo.io import find_inputs, lightcurve_to_sequence, read_lightcurve, read_pixels, read_table
+from astrozoo.io import (
+    FITSHeaderWarning,
+    PixelScaleWarning,
+    find_inputs,
+    lightcurve_to_sequence,
+    read_lightcurve,
+    read_pixels,
+    read_table,
+)
 from astrozoo.io.lightcurves import find_period
 from astrozoo.io.tables import table_features
 from astrozoo.spec import ModelSpec, spec
@@ -22,6 +31,7 @@ class _Example:
     source: str
     array: np.ndarray | None = None
     error: str = ""
+    warning: str = ""
     output: np.ndarray | None = None
     period: float = np.nan  # days, for a model that folds light curves
 
@@ -42,15 +52,18 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
         ``path:row`` for table rows, or the index for arrays), ``label`` (class
         name, or the value for regressors), ``prediction`` (regressors),
         ``p_<class>`` (classifiers), ``period`` (days; models that fold light
-        curves at the period they search, e.g. rrlyrae-gru) and ``error`` (empty
-        on success, else why the input was skipped). Bad inputs never stop the batch.
+        curves at the period they search, e.g. rrlyrae-gru), ``error`` (empty
+        on success, else why the input was skipped) and ``warning`` (what was odd
+        about a file that was read anyway: a non-standard FITS header, a pixel
+        scale other than the model's). Bad inputs never stop the batch; the
+        warnings of a batch come as one Python warning that counts them.
 
     Example:
         >>> import numpy as np, astrozoo
         >>> model = astrozoo.builders.mlp(["g", "r"], class_names=["STAR", "QSO"])
         >>> result = astrozoo.predict(model, np.array([[18.0, 17.5], [19.0, 19.2]]))
         >>> result.colnames
-        ['source', 'label', 'p_STAR', 'p_QSO', 'error']
+        ['source', 'label', 'p_STAR', 'p_QSO', 'error', 'warning']
     """
     from astrozoo.loading import load  # noqa: PLC0415 (import cycle)
 
@@ -84,6 +97,7 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
         _run(model, model_spec, bucket)
         bar.update(len(bucket))
     bar.close()
+    _summarize_warnings(examples)
     return _result_table(model_spec, examples)
 
 
@@ -121,15 +135,52 @@ def _examples(inputs, model_spec: ModelSpec) -> Iterator[_Example]:
         return
     for path in inputs:  # files, already expanded from folders by predict()
         source = os.fspath(path)
-        try:
-            if kind == "table":
+        if kind == "table":
+            try:
                 yield from _table_rows(read_table(path), source, model_spec)
-                continue
-            array = _read_one(path, model_spec)
-        except InputError as err:
-            yield _Example(source, error=str(err))
+            except InputError as err:
+                yield _Example(source, error=str(err))
             continue
-        yield _Example(source, array)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                example = _Example(source, _read_one(path, model_spec))
+            except InputError as err:
+                example = _Example(source, error=str(err))
+        example.warning = "; ".join(_file_warnings(caught, source))
+        yield example
+
+
+_FILE_WARNINGS = (FITSHeaderWarning, PixelScaleWarning)
+"""What `predict` records in a row's ``warning`` column instead of warning once per file."""
+
+
+def _file_warnings(caught: list[warnings.WarningMessage], source: str) -> list[str]:
+    """The file warnings among ``caught``, without the file name the row already has; any other
+    warning is issued again as it was."""
+    kept = []
+    for record in caught:
+        if issubclass(record.category, _FILE_WARNINGS):
+            message = str(record.message).removeprefix(f"{source!r}: ")
+            kept.append(f"{record.category.__name__}: {message}")
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+    return kept
+
+
+def _summarize_warnings(examples: list[_Example]) -> None:
+    """One warning for a batch's file warnings, instead of one (or several lines) per file."""
+    warned = [e for e in examples if e.warning]
+    if not warned:
+        return
+    first = warned[0].warning
+    category = next((c for c in _FILE_WARNINGS if first.startswith(c.__name__)), UserWarning)
+    warnings.warn(
+        f"{len(warned)} of {len(examples)} inputs were read despite a problem (see the 'warning' column); "
+        f"the first, {warned[0].source}: {first.removeprefix(category.__name__ + ': ')}",
+        category,
+        stacklevel=3,
+    )
 
 
 def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
@@ -182,6 +233,7 @@ def _result_table(model_spec: ModelSpec, examples: list[_Example]):
     if model_spec.input.period_search:
         table["period"] = MaskedColumn([e.period for e in examples], mask=failed, unit="d")
     table["error"] = [e.error for e in examples]
+    table["warning"] = [e.warning for e in examples]
     table.meta["model"] = model_spec.name or model_spec.builder
     return table
 

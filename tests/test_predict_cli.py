@@ -7,6 +7,7 @@ import io
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -70,13 +71,35 @@ def _read_csv(text):
 def test_predict_keeps_input_order_and_reports_bad_files(radio_model, radio_inputs):
     table = astrozoo.predict(str(radio_model), radio_inputs, batch_size=2)
     assert list(table["source"]) == [str(p) for p in radio_inputs]
-    assert table.colnames == ["source", "label", "p_FRI", "p_FRII", "error"]
+    assert table.colnames == ["source", "label", "p_FRI", "p_FRII", "error", "warning"]
     assert [bool(e) for e in table["error"]] == [False, False, True, False]
     assert "broken.fits" in table["error"][2] and "not a readable FITS image" in table["error"][2]
     good = [0, 1, 3]
     probabilities = np.array([[table["p_FRI"][i], table["p_FRII"][i]] for i in good])
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     assert table["label"][2] == "" and table["p_FRI"].mask[2]
+
+
+def test_file_warnings_go_to_their_rows_and_one_summary(radio_model, tmp_path):
+    """SkyView's FIRST cutouts carry unprintable COMMENT cards: a row each, not a warning per file."""
+    paths = []
+    for i in range(3):
+        header = fits.Header()
+        header["COMMENT"] = "observed by D.J. Helfand and R.H. Becker"
+        path = tmp_path / f"skyview{i}.fits"
+        fits.PrimaryHDU(np.random.default_rng(i).random((24, 24)).astype("f4"), header).writeto(path)
+        if i < 2:  # a tab in the comment, as in SkyView's files
+            path.write_bytes(path.read_bytes().replace(b"D.J. Helfand", b"D.J.\tHelfand"))
+        paths.append(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = astrozoo.predict(str(radio_model), paths)
+    assert not any(table["error"])
+    assert ["non-standard FITS header" in w for w in table["warning"]] == [True, True, False]
+    assert table["warning"][0].startswith("FITSHeaderWarning: non-standard FITS header, read anyway (")
+    header_warnings = [w for w in caught if issubclass(w.category, astrozoo.io.FITSHeaderWarning)]
+    assert len(header_warnings) == 1
+    assert str(header_warnings[0].message).startswith("2 of 3 inputs were read despite a problem")
 
 
 def test_predict_matches_calling_the_model_directly(radio_model, radio_inputs):
@@ -156,7 +179,7 @@ def test_table_model_gives_one_row_per_table_row(table_model, tmp_path):
     ).write(path)
     table = astrozoo.predict(str(table_model), [path])
     assert list(table["source"]) == [f"{path}:0", f"{path}:1", f"{path}:2"]
-    assert table.colnames == ["source", "label", "prediction", "error"]
+    assert table.colnames == ["source", "label", "prediction", "error", "warning"]
     assert float(table["label"][0]) == pytest.approx(table["prediction"][0], rel=1e-4)
     assert not any(table["error"])  # this model declares -99.99/NaN as "missing", so NaN is allowed
 
