@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="show a model's spec as JSON")
     info.add_argument("model", help="zoo name or model folder")
+    info.add_argument(
+        "--card", action="store_true", help="print the model card (Markdown: data, metrics, limitations)"
+    )
     info.set_defaults(run=_info)
 
     demo = commands.add_parser("demo", help="run every zoo model end to end and draw a gallery")
@@ -302,7 +305,13 @@ def _download(args) -> int:
 def _info(args) -> int:
     import astrozoo  # noqa: PLC0415
 
-    print(json.dumps(astrozoo.resolve_spec(args.model).to_dict(), indent=2))
+    model_spec = astrozoo.resolve_spec(args.model)
+    if args.card:
+        from astrozoo.card import model_card  # noqa: PLC0415
+
+        print(model_card(model_spec), end="")
+    else:
+        print(json.dumps(model_spec.to_dict(), indent=2))
     return EXIT_OK
 
 

@@ -236,6 +236,13 @@ def test_cli_info_and_list(radio_model, capsys):
     assert main(["info", str(radio_model)]) == 0
     info = capsys.readouterr().out
     assert '"class_names": [\n    "FRI",\n    "FRII"\n  ]' in info and '"builder": "cnn"' in info
+    assert main(["info", str(radio_model), "--card"]) == 0
+    card = capsys.readouterr().out
+    assert card.startswith("---\n") and "## Metrics" not in card and "## Use" in card
+    assert main(["info", "sdss-mlp", "--card"]) == 0
+    card = capsys.readouterr().out
+    assert "## Metrics on the test split" in card and "Confusion matrix" in card
+    assert card == (astrozoo.manifest.WEIGHTS_DIR / "sdss-mlp" / "README.md").read_text(encoding="utf-8")
     assert main(["list"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
     assert header.split() == ["name", "task", "classes", "/", "outputs", "input", "headline", "metric"]
