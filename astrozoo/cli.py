@@ -10,18 +10,23 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
 EXIT_OK, EXIT_USAGE, EXIT_SOME_FAILED = 0, 2, 3
+JSON_ONLY_COMMANDS = ("list", "info")  # they read the manifest and JSON files, never TensorFlow
 
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    quiet = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2") in ("2", "3")
     from astrozoo.errors import AstrozooError, InputError, ModelNotFoundError  # noqa: PLC0415
+
+    if quiet and args.command not in JSON_ONLY_COMMANDS:
+        _start_tensorflow_quietly()
 
     try:
         with warnings.catch_warnings():
@@ -33,6 +38,33 @@ def main(argv: list[str] | None = None) -> int:
     except AstrozooError as err:
         print(f"astrozoo: error: {err}", file=sys.stderr)
         return 1
+
+
+def _start_tensorflow_quietly() -> None:
+    """Imports TensorFlow and lets it look for a GPU with its native stderr lines out of sight.
+
+    TensorFlow's C++ start-up lines (oneDNN, "Could not find cuda drivers", a failed
+    ``cuInit`` on a machine without a GPU) are written before ``TF_CPP_MIN_LOG_LEVEL``
+    takes effect (tensorflow/tensorflow#100442), so the command line sends file
+    descriptor 2 to a temporary file meanwhile. If the import fails, what TensorFlow
+    wrote is shown with the error. Set ``TF_CPP_MIN_LOG_LEVEL=0`` to see it all.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow as tf  # noqa: PLC0415
+
+            tf.config.list_physical_devices("GPU")  # the CUDA probe logs here, not at import
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

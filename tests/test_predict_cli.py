@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -262,6 +263,29 @@ def test_list_and_info_start_without_keras():
     assert result.returncode == 0, result.stderr
     assert "keras imported: False" in result.stdout
     assert "after astrozoo.builders: True True" in result.stdout
+
+
+def test_command_hides_tensorflow_start_up_lines_unless_asked(table_model, tmp_path):
+    path = tmp_path / "galaxies.csv"
+    Table({"u": [19.0], "g": [18.0], "r": [17.0], "i": [16.8], "z": [16.6]}).write(path)
+    command = [sys.executable, "-m", "astrozoo", "predict", str(table_model), str(path), "--no-progress"]
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and len(_read_csv(result.stdout)) == 1
+
+
+def test_tensorflow_lines_are_hidden_only_when_the_log_level_allows(table_model, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr("astrozoo.cli._start_tensorflow_quietly", lambda: calls.append(1))
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    assert main(["list"]) == 0 and calls == []  # never imports TensorFlow
+    assert main(["info", str(table_model)]) == 0 and calls == []
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")  # the user asked for TensorFlow's lines
+    assert main(["predict", str(table_model), "no-such-file.csv"]) == 3 and calls == []
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    assert main(["predict", str(table_model), "no-such-file.csv"]) == 3 and calls == [1]
+    capsys.readouterr()
 
 
 def test_console_script_runs_with_progress_on_stderr(radio_model, radio_inputs):
