@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     except AstrozooError as err:
         print(f"astrozoo: error: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `astrozoo predict ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
 
 
 def _start_tensorflow_quietly() -> None:
@@ -86,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
         "--batch-size", type=_positive_int, default=32, help="examples per batch (default 32)"
     )
     predict.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    predict.add_argument(
+        "--keep",
+        metavar="COLUMNS",
+        action="append",
+        default=[],
+        help="table inputs: comma-separated input columns to copy into the output, e.g. objid,ra,dec",
+    )
     predict.set_defaults(run=_predict)
 
     listing = commands.add_parser("list", help="list the zoo's models")
@@ -195,7 +205,10 @@ def _predict(args) -> int:
     import astrozoo  # noqa: PLC0415
 
     model = astrozoo.load(args.model)
-    table = astrozoo.predict(model, args.inputs, batch_size=args.batch_size, progress=not args.no_progress)
+    keep = [name.strip() for names in args.keep for name in names.split(",") if name.strip()]
+    table = astrozoo.predict(
+        model, args.inputs, batch_size=args.batch_size, progress=not args.no_progress, keep_columns=keep
+    )
     if args.output:
         _write_table(table, Path(args.output))
     else:

@@ -6,7 +6,7 @@ import dataclasses
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import keras
 import numpy as np
@@ -34,9 +34,12 @@ class _Example:
     warning: str = ""
     output: np.ndarray | None = None
     period: float = np.nan  # days, for a model that folds light curves
+    kept: tuple = ()  # the values of predict's keep_columns, for a table row
 
 
-def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False):
+def predict(
+    model_or_name, inputs, batch_size: int = 32, progress: bool = False, keep_columns: Sequence[str] = ()
+):
     """Runs a model on files, folders, an array or a table; one output row per object.
 
     Args:
@@ -46,10 +49,15 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
             `astropy.table.Table` (tabular models).
         batch_size: examples per forward pass.
         progress: show a progress bar on stderr.
+        keep_columns: for a table model, input columns to copy into the output,
+            after ``source`` (e.g. ``["objid", "ra", "dec"]``), so that each
+            prediction sits beside its catalogue identifiers. A table file lacking
+            one of them is reported in ``error``, as a missing feature is.
 
     Returns:
         An `astropy.table.Table` in input order with columns ``source`` (path,
-        ``path:row`` for table rows, or the index for arrays), ``label`` (class
+        ``path:row`` for table rows, or the index for arrays), the
+        ``keep_columns``, ``label`` (class
         name, or the value for regressors), ``prediction`` (regressors),
         ``p_<class>`` (classifiers), ``period`` (days; models that fold light
         curves at the period they search, e.g. rrlyrae-gru), ``error`` (empty
@@ -69,6 +77,7 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
 
     model = model_or_name if isinstance(model_or_name, keras.Model) else load(model_or_name)
     model_spec = spec(model)
+    keep_columns = _check_keep_columns(keep_columns, model_spec)
     examples: list[_Example] = []
     buckets: dict[tuple, list[_Example]] = {}
     kind = model_spec.input.kind
@@ -80,7 +89,7 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
         inputs = files
     # The row count is known up front except for table files, which hold any number of rows.
     bar = _progress_bar(progress, None if kind == "table" and not in_memory else len(inputs))
-    for example in _examples(inputs, model_spec):
+    for example in _examples(inputs, model_spec, keep_columns):
         examples.append(example)
         if example.error:
             bar.update(1)
@@ -98,7 +107,7 @@ def predict(model_or_name, inputs, batch_size: int = 32, progress: bool = False)
         bar.update(len(bucket))
     bar.close()
     _summarize_warnings(examples)
-    return _result_table(model_spec, examples)
+    return _result_table(model_spec, examples, keep_columns)
 
 
 def _run(model, model_spec: ModelSpec, bucket: list[_Example]) -> None:
@@ -120,7 +129,23 @@ def _run(model, model_spec: ModelSpec, bucket: list[_Example]) -> None:
         example.output, example.array = row, None
 
 
-def _examples(inputs, model_spec: ModelSpec) -> Iterator[_Example]:
+def _check_keep_columns(keep_columns: Sequence[str], model_spec: ModelSpec) -> tuple[str, ...]:
+    keep_columns = (keep_columns,) if isinstance(keep_columns, str) else tuple(keep_columns)
+    if keep_columns and model_spec.input.kind != "table":
+        raise InputError(
+            f"keep_columns copies columns of input tables; this model reads {model_spec.input.kind} "
+            f"inputs, whose rows are named by their file in 'source'. Received: {list(keep_columns)}"
+        )
+    reserved = {"source", "label", "prediction", "period", "error", "warning"}
+    reserved |= {f"p_{name}" for name in model_spec.class_names}
+    reserved |= {f"prediction_{name}" for name in model_spec.target_names}
+    clashes = sorted(reserved.intersection(keep_columns))
+    if clashes:
+        raise InputError(f"keep_columns {clashes} would replace output columns of the same name.")
+    return keep_columns
+
+
+def _examples(inputs, model_spec: ModelSpec, keep_columns: tuple[str, ...] = ()) -> Iterator[_Example]:
     from astropy.table import Table  # noqa: PLC0415
 
     kind = model_spec.input.kind
@@ -131,13 +156,13 @@ def _examples(inputs, model_spec: ModelSpec) -> Iterator[_Example]:
     if isinstance(inputs, Table):
         if kind != "table":
             raise AstrozooError(f"A Table was given, but this model reads {kind} inputs.")
-        yield from _table_rows(inputs, "table", model_spec)
+        yield from _table_rows(inputs, "table", model_spec, keep_columns)
         return
     for path in inputs:  # files, already expanded from folders by predict()
         source = os.fspath(path)
         if kind == "table":
             try:
-                yield from _table_rows(read_table(path), source, model_spec)
+                yield from _table_rows(read_table(path), source, model_spec, keep_columns)
             except InputError as err:
                 yield _Example(source, error=str(err))
             continue
@@ -198,18 +223,24 @@ def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
     )
 
 
-def _table_rows(table, source: str, model_spec: ModelSpec) -> Iterator[_Example]:
+def _table_rows(
+    table, source: str, model_spec: ModelSpec, keep_columns: tuple[str, ...] = ()
+) -> Iterator[_Example]:
     expected = model_spec.input
     rows = table_features(table, expected.columns, source, expected.missing_value)
+    absent = [c for c in keep_columns if c not in table.colnames]
+    if absent:
+        raise InputError(f"{source!r}: no column {absent} to keep (keep_columns); found {table.colnames}.")
+    kept = [table[c] for c in keep_columns]
     for i, row in enumerate(rows):
-        example = _Example(f"{source}:{i}", row)
+        example = _Example(f"{source}:{i}", row, kept=tuple(column[i] for column in kept))
         bad = [c for c, v in zip(expected.columns, row, strict=True) if not np.isfinite(v)]
         if bad and expected.missing_value is None:
             example.error = f"{source}: row {i} has no value in columns {bad}."
         yield example
 
 
-def _result_table(model_spec: ModelSpec, examples: list[_Example]):
+def _result_table(model_spec: ModelSpec, examples: list[_Example], keep_columns: tuple[str, ...] = ()):
     from astropy.table import MaskedColumn, Table  # noqa: PLC0415
 
     failed = np.array([bool(e.error) for e in examples], dtype=bool)
@@ -219,6 +250,12 @@ def _result_table(model_spec: ModelSpec, examples: list[_Example]):
             outputs[i] = example.output
     table = Table()
     table["source"] = [e.source for e in examples]
+    for j, name in enumerate(keep_columns):  # a file that lacked the columns has no values: masked
+        values = [e.kept[j] if e.kept else None for e in examples]
+        filler = next((type(v)() for v in values if v is not None and v is not np.ma.masked), 0)
+        missing = [v is None or v is np.ma.masked for v in values]
+        table[name] = MaskedColumn([filler if m else v for v, m in zip(values, missing, strict=True)],
+                                   mask=missing)  # fmt: skip
     if model_spec.task == "classification":
         names = np.asarray(model_spec.class_names)
         best = np.argmax(np.nan_to_num(outputs, nan=-1.0), axis=1) if len(examples) else []

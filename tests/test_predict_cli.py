@@ -185,6 +185,29 @@ def test_table_model_gives_one_row_per_table_row(table_model, tmp_path):
     assert not any(table["error"])  # this model declares -99.99/NaN as "missing", so NaN is allowed
 
 
+def test_kept_columns_sit_beside_each_prediction(table_model, tmp_path, capsys):
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    Table({"objid": [11, 12], "name": ["NGC 1", "NGC 2"], "u": [19.0, 19.1], "g": [18.0, 18.2],
+           "r": [17.0, 17.5]}).write(first)  # fmt: skip
+    Table({"objid": [13], "u": [19.0], "g": [18.0], "r": [17.0]}).write(second)  # no 'name' column
+    table = astrozoo.predict(str(table_model), [first, second], keep_columns=["objid", "name"])
+    assert table.colnames[:4] == ["source", "objid", "name", "label"]
+    assert list(table["objid"][:2]) == [11, 12] and list(table["name"][:2]) == ["NGC 1", "NGC 2"]
+    assert "no column ['name'] to keep" in table["error"][2] and table["objid"].mask[2]
+    plain = astrozoo.predict(str(table_model), [first])
+    np.testing.assert_allclose(table["prediction"][:2], plain["prediction"])  # same predictions
+    with pytest.raises(astrozoo.InputError, match="would replace output columns"):
+        astrozoo.predict(str(table_model), [first], keep_columns=["prediction"])
+    assert main(["predict", str(table_model), str(first), "--keep", "name,objid", "--no-progress"]) == 0
+    rows = _read_csv(capsys.readouterr().out)
+    assert [(r["name"], r["objid"]) for r in rows] == [("NGC 1", "11"), ("NGC 2", "12")]
+
+
+def test_keep_columns_is_for_tables_only(radio_model, radio_inputs):
+    with pytest.raises(astrozoo.InputError, match="copies columns of input tables; this model reads image"):
+        astrozoo.predict(str(radio_model), radio_inputs[:1], keep_columns=["ra"])
+
+
 def test_missing_columns_are_a_clear_error(table_model, tmp_path):
     path = tmp_path / "galaxies.csv"
     Table({"g": [18.0], "r": [17.0]}).write(path)
