@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from astrozoo.errors import (
@@ -23,6 +22,7 @@ from astrozoo.errors import (
     ModelNotFoundError,
     TrainingError,
 )
+from astrozoo.lazy import lazy_attributes
 from astrozoo.manifest import list_models
 from astrozoo.model_folder import resolve_spec
 from astrozoo.spec import InputSpec, ModelSpec, spec
@@ -46,18 +46,7 @@ if TYPE_CHECKING:
     from astrozoo.prediction import predict
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'astrozoo' has no attribute {name!r}")
-    module = importlib.import_module(_LAZY[name])
-    value = module if module.__name__ == f"astrozoo.{name}" else getattr(module, name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "AstrozooError",

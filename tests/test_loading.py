@@ -173,7 +173,7 @@ def test_saved_weights_hold_no_optimizer_state(tmp_path):
 @pytest.mark.parametrize("variant", ["cnn", "ensemble-of-cnn"])
 def test_zoo_entries_recorded_before_a_builder_gained_an_argument_still_load(variant, tmp_path, monkeypatch):
     from astrozoo import manifest
-    from astrozoo.training.train import record_in_manifest
+    from astrozoo.training.reproduce import record_in_manifest
 
     model = build_from_config(*TINY_CONFIGS[variant][:2])
     folder = astrozoo.save(model, tmp_path / "weights" / "old-cnn", name="old-cnn")

@@ -278,6 +278,7 @@ def test_list_and_info_start_without_keras():
         "import sys, astrozoo\n"
         "from astrozoo.cli import main\n"
         "assert main(['list']) == 0 and main(['info', 'sdss-mlp']) == 0\n"
+        "assert main(['info', 'sdss-mlp', '--card']) == 0\n"
         "print('keras imported:', 'keras' in sys.modules)\n"
         "astrozoo.builders\n"
         "print('after astrozoo.builders:', 'keras' in sys.modules, callable(astrozoo.predict))\n"

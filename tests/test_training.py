@@ -13,7 +13,7 @@ import astrozoo
 from astrozoo.cli import main
 from astrozoo.datasets import sdss_dr14, stratified_split
 from astrozoo.training import classification_report, fitting, regression_report, stratified_folds
-from astrozoo.training.train import record_in_manifest
+from astrozoo.training.reproduce import record_in_manifest
 
 
 def test_splits_are_disjoint_stratified_and_deterministic():
@@ -470,7 +470,7 @@ def test_not_learned_tells_guessing_from_a_weak_but_real_classifier():
 def test_ensure_learned_compares_a_regressor_with_the_training_mean():
     from astrozoo.datasets import Split
     from astrozoo.training import ensure_learned
-    from astrozoo.training.train import evaluate
+    from astrozoo.training.reproduce import evaluate
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 2)).astype("float32")

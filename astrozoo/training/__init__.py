@@ -1,10 +1,36 @@
-"""Reproducible training of the zoo models (`astrozoo train NAME`), cross-validation (`astrozoo cv`)."""
+"""Reproducible training of the zoo models (`astrozoo train NAME`), cross-validation (`astrozoo cv`).
 
-from astrozoo.training.calibration import calibrate
-from astrozoo.training.crossval import cross_validate, stratified_folds
-from astrozoo.training.fitting import balanced_class_weights, ensure_learned, fit
-from astrozoo.training.metrics import classification_report, regression_report
-from astrozoo.training.train import RECIPES, train
+Attributes are imported on first use, so that `astrozoo.training.metrics` (which
+model cards use) loads without Keras.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from astrozoo.lazy import lazy_attributes
+
+_LAZY = {
+    "RECIPES": "astrozoo.training.reproduce",
+    "balanced_class_weights": "astrozoo.training.fitting",
+    "calibrate": "astrozoo.training.calibration",
+    "classification_report": "astrozoo.training.metrics",
+    "cross_validate": "astrozoo.training.crossval",
+    "ensure_learned": "astrozoo.training.fitting",
+    "fit": "astrozoo.training.fitting",
+    "regression_report": "astrozoo.training.metrics",
+    "stratified_folds": "astrozoo.training.crossval",
+    "train": "astrozoo.training.reproduce",
+}
+
+if TYPE_CHECKING:
+    from astrozoo.training.calibration import calibrate
+    from astrozoo.training.crossval import cross_validate, stratified_folds
+    from astrozoo.training.fitting import balanced_class_weights, ensure_learned, fit
+    from astrozoo.training.metrics import classification_report, regression_report
+    from astrozoo.training.reproduce import RECIPES, train
+
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "RECIPES",

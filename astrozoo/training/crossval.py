@@ -20,7 +20,7 @@ from astrozoo.datasets.base import (
 from astrozoo.errors import ModelNotFoundError
 from astrozoo.spec import spec
 from astrozoo.training.recipes import RECIPES, fit_members, prepared
-from astrozoo.training.train import predict_and_score, score
+from astrozoo.training.reproduce import predict_and_score, score
 
 INNER_FOLDS = 5  # the training part of each fold keeps 1/5 aside for early stopping
 

@@ -251,7 +251,7 @@ def ensure_learned(report: dict, train_y, validation_y, name: str = "the model")
 
     Args:
         report: the model's scores on the validation split, a `classification_report`
-            or `regression_report` (as `astrozoo.training.train.evaluate` returns).
+            or `regression_report` (as `astrozoo.training.reproduce.evaluate` returns).
         train_y: training targets (a regressor is compared with their mean).
         validation_y: validation targets.
         name: how the error names the model.

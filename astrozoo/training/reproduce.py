@@ -1,4 +1,5 @@
-"""`astrozoo train NAME`: reproduce a zoo model from its data and record what it measured."""
+"""`astrozoo train NAME` (`astrozoo.training.train`): reproduce a zoo model from its data and record
+what it measured."""
 
 from __future__ import annotations
 
