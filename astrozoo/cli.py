@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    quiet = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2") in ("2", "3")
+    # 3: TensorFlow's native errors too (e.g. a oneDNN fallback note that reads "E0000 ..."); a failure
+    # that matters raises a Python exception, which the command shows.
+    quiet = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3") in ("2", "3")
     from astrozoo.errors import AstrozooError, InputError, ModelNotFoundError  # noqa: PLC0415
 
     if quiet and args.command not in JSON_ONLY_COMMANDS:
@@ -50,7 +52,8 @@ def _start_tensorflow_quietly() -> None:
     ``cuInit`` on a machine without a GPU) are written before ``TF_CPP_MIN_LOG_LEVEL``
     takes effect (tensorflow/tensorflow#100442), so the command line sends file
     descriptor 2 to a temporary file meanwhile. If the import fails, what TensorFlow
-    wrote is shown with the error. Set ``TF_CPP_MIN_LOG_LEVEL=0`` to see it all.
+    wrote is shown with the error. TensorFlow's Python warnings (``tf.function``
+    retracing) are hidden too. Set ``TF_CPP_MIN_LOG_LEVEL=0`` to see it all.
     """
     sys.stderr.flush()
     saved = os.dup(2)
@@ -60,6 +63,7 @@ def _start_tensorflow_quietly() -> None:
             import tensorflow as tf  # noqa: PLC0415
 
             tf.config.list_physical_devices("GPU")  # the CUDA probe logs here, not at import
+            tf.get_logger().setLevel("ERROR")  # e.g. tf.function retracing notes, meant for developers
         except BaseException:
             os.dup2(saved, 2)
             captured.seek(0)
