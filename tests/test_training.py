@@ -708,3 +708,22 @@ def test_fitted_arguments_learn_from_the_training_part_only(data_dir, tmp_path, 
     assert all(ids == train_ids for ids, (_, train_ids) in zip(fitted_on, built_with, strict=True))
     assert all(parts == ["held", "train", "validation"] for parts, _ in prepared_with)
     assert all(overrides == {"hidden_units": [6]} for overrides, _ in built_with)  # the user's --set wins
+
+
+def test_from_scratch_baseline_of_an_ensemble_is_an_ensemble_of_as_many():
+    """rings-resnet's card compares like with like: N fine-tuned networks against N from scratch."""
+    from conftest import TINY_CONFIGS
+
+    from astrozoo.datasets import Split
+    from astrozoo.training.recipes import _rings_from_scratch
+
+    builder, arguments = TINY_CONFIGS["resnet_transfer-compact"][:2]
+    members = [astrozoo.builders.build_from_config(builder, arguments) for _ in range(2)]
+    rng = np.random.default_rng(0)
+    data = Split(rng.uniform(0, 255, (8, 20, 20, 3)).astype("float32"), np.arange(8) % 2, np.arange(8))
+    splits = {"train": data, "validation": data}
+    baseline = _rings_from_scratch(astrozoo.builders.ensemble_of(members), splits, 1, 0)["from_scratch"]
+    assert astrozoo.spec(baseline).builder == "ensemble" and astrozoo.spec(baseline).arguments["members"] == 2
+    assert astrozoo.spec(baseline).arguments["member_arguments"]["backbone_source"] is None
+    single = _rings_from_scratch(members[0], splits, 1, 0)["from_scratch"]
+    assert astrozoo.spec(single).builder == "resnet_transfer"
