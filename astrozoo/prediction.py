@@ -32,6 +32,7 @@ class _Example:
     array: np.ndarray | None = None
     error: str = ""
     warning: str = ""
+    warning_category: type[Warning] | None = None  # of the first file warning, for the batch's summary
     output: np.ndarray | None = None
     period: float = np.nan  # days, for a model that folds light curves
     kept: tuple = ()  # the values of predict's keep_columns, for a table row
@@ -172,7 +173,10 @@ def _examples(inputs, model_spec: ModelSpec, keep_columns: tuple[str, ...] = ())
                 example = _Example(source, _read_one(path, model_spec))
             except InputError as err:
                 example = _Example(source, error=str(err))
-        example.warning = "; ".join(_file_warnings(caught, source))
+        file_warnings = _file_warnings(caught, source)
+        if file_warnings:
+            example.warning_category = file_warnings[0][0]
+            example.warning = "; ".join(f"{category.__name__}: {text}" for category, text in file_warnings)
         yield example
 
 
@@ -180,14 +184,13 @@ _FILE_WARNINGS = (FITSHeaderWarning, PixelScaleWarning)
 """What `predict` records in a row's ``warning`` column instead of warning once per file."""
 
 
-def _file_warnings(caught: list[warnings.WarningMessage], source: str) -> list[str]:
-    """The file warnings among ``caught``, without the file name the row already has; any other
-    warning is issued again as it was."""
+def _file_warnings(caught: list[warnings.WarningMessage], source: str) -> list[tuple[type[Warning], str]]:
+    """The file warnings among ``caught`` as (category, message without the file name the row already
+    has); any other warning is issued again as it was."""
     kept = []
     for record in caught:
         if issubclass(record.category, _FILE_WARNINGS):
-            message = str(record.message).removeprefix(f"{source!r}: ")
-            kept.append(f"{record.category.__name__}: {message}")
+            kept.append((record.category, str(record.message).removeprefix(f"{source!r}: ")))
         else:
             warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
     return kept
@@ -198,12 +201,11 @@ def _summarize_warnings(examples: list[_Example]) -> None:
     warned = [e for e in examples if e.warning]
     if not warned:
         return
-    first = warned[0].warning
-    category = next((c for c in _FILE_WARNINGS if first.startswith(c.__name__)), UserWarning)
+    first = warned[0]
     warnings.warn(
         f"{len(warned)} of {len(examples)} inputs were read despite a problem (see the 'warning' column); "
-        f"the first, {warned[0].source}: {first.removeprefix(category.__name__ + ': ')}",
-        category,
+        f"the first, {first.source}: {first.warning.removeprefix(first.warning_category.__name__ + ': ')}",
+        first.warning_category,
         stacklevel=3,
     )
 
