@@ -27,14 +27,13 @@ from astrozoo.builders.registry import complete_arguments, copy_weights
 from astrozoo.card import model_card
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
 from astrozoo.integrity import check_relative_name, file_record, verify_file
-from astrozoo.model_folder import (  # noqa: F401 (resolve_spec: part of this module's interface)
+from astrozoo.model_folder import (
     CARD_FILE,
     CONFIG_FILE,
     METADATA_FILE,
     MODEL_FILES,
     WEIGHTS_FILE,
     read_folder_json,
-    resolve_spec,
 )
 from astrozoo.spec import ModelSpec, attach_spec, spec
 

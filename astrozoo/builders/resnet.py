@@ -38,7 +38,8 @@ def _resolve_zoo_backbone(args: dict) -> dict:
     name = args["backbone"]
     if name == "compact" or name in KERAS_BACKBONES:
         return args
-    from astrozoo.loading import load, resolve_spec  # noqa: PLC0415 (import cycle)
+    from astrozoo.loading import load  # noqa: PLC0415 (import cycle)
+    from astrozoo.model_folder import resolve_spec  # noqa: PLC0415
 
     source_spec = resolve_spec(name)
     if source_spec.builder != "resnet_transfer":
