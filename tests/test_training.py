@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import astrozoo
-from astrozoo.cli import main
+from astrozoo.cli import SET_OPTIONS, main
 from astrozoo.datasets import sdss_dr14, stratified_split
 from astrozoo.training import classification_report, fitting, regression_report, stratified_folds
 from astrozoo.training.reproduce import record_in_manifest
@@ -288,6 +288,11 @@ def test_set_trains_and_cross_validates_a_variant_of_a_recipe(data_dir, tmp_path
     assert "no argument 'widht'" in capsys.readouterr().err
     assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--set", "dropout=lots"]) == 1
     assert "refused the --set values {'dropout': 'lots'}" in capsys.readouterr().err
+
+
+def test_set_help_names_every_training_setting():
+    missing = [name for name in fitting.TRAINING_SETTINGS if name not in SET_OPTIONS["help"]]
+    assert not missing, f"--set's help does not name {missing}"
 
 
 def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_path, capsys, monkeypatch):
