@@ -741,7 +741,10 @@ RECIPES = {
             prepare=_images(**RINGS),
             description="Ring / non-ring from a DECaLS colour cutout: galaxy-resnet fine-tuned.",
             limitations=(
-                "Small training set (250 galaxies): expect a few percent of scatter between retrainings.",
+                "Small training set (250 galaxies), and the recipe does not train reliably: some seeds "
+                "stay near chance (in the cross-validation below, seed 2's first fold scored 0.471, and "
+                "0.500 with stage 2's learning rate lowered to 3e-4). `astrozoo train` refuses a model no "
+                "better than chance on validation; rerun it with another --seed.",
                 "Far from the 0.85 it was meant to reach: its test accuracy, 31 of 54, cannot be told apart "
                 "from guessing (answers that ignore the input score as well with probability 0.15), and a "
                 "3-fold cross-validation of train+validation (304 galaxies) scored 0.688, 0.671 and 0.616 "
