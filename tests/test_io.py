@@ -385,7 +385,7 @@ def test_period_prior_chooses_between_a_period_and_its_daily_alias(data_dir):
     """Star 3585856 (validation): the plain search lands on a daily alias; a prior on its shape does not."""
     import json
 
-    from astrozoo.io.lightcurves import find_period, period_candidates
+    from astrozoo.io.lightcurves import choose_period, find_period, period_candidates
     from astrozoo.io.period_prior import FEATURES, PeriodPrior, band_shape
 
     ts = read_lightcurve(data_dir / "rrlyrae_s82" / "light-curves" / "3585856.csv")
@@ -402,8 +402,26 @@ def test_period_prior_chooses_between_a_period_and_its_daily_alias(data_dir):
         prior = PeriodPrior("g", weight, (component,))
         config = json.loads(json.dumps(prior.to_config()))  # as a model's config carries it
         assert find_period(ts, 0.2, 1.2, prior=config) == find_period(ts, 0.2, 1.2, prior=prior) == expected
+        assert choose_period(ts, periods, power, prior) == expected  # the peaks searched once, reused
     no_g = ts[np.asarray(ts["band"]) != "g"]  # too few points in the prior's band: power alone
     assert find_period(no_g, 0.2, 1.2, prior=prior) == find_period(no_g, 0.2, 1.2)
+
+
+def test_period_prior_fit_from_peaks_searched_before_equals_its_own_search(data_dir):
+    from astrozoo.datasets import rrlyrae_s82
+    from astrozoo.io.lightcurves import period_candidates
+    from astrozoo.io.period_prior import PeriodPrior
+
+    train = rrlyrae_s82.load_splits(data_dir)["train"]
+    chosen = np.concatenate([np.flatnonzero(train.y == k)[:n] for k, n in ((0, 16), (1, 12))])  # RRab, RRc
+    paths, labels = train.x[chosen], [rrlyrae_s82.CLASSES[k] for k in train.y[chosen]]
+    light_curves, known = [read_lightcurve(p) for p in paths], rrlyrae_s82.catalogue_periods(paths)
+    search = {"min_period": 0.2, "max_period": 1.2}
+    searched = PeriodPrior.fit(light_curves, known, labels, search)
+    found = [period_candidates(ts, **search)[0] for ts in light_curves]
+    assert PeriodPrior.fit(light_curves, known, labels, search, found=found) == searched
+    highest_only = [peaks[:1] for peaks in found]  # the peaks given are used, not searched again
+    assert PeriodPrior.fit(light_curves, known, labels, search, found=highest_only) != searched
 
 
 def test_period_prior_fit_and_config_errors(data_dir):

@@ -263,6 +263,30 @@ def find_period(
         0.61
     """
     periods, power = period_candidates(ts, min_period, max_period, samples_per_peak, candidates, harmonics)
+    return choose_period(ts, periods, power, prior)
+
+
+def choose_period(
+    ts, periods: np.ndarray, power: np.ndarray, prior: PeriodPrior | dict | None = None
+) -> float:
+    """The period `find_period` picks among `period_candidates`' peaks.
+
+    Without a ``prior``, the highest peak; with one, the highest ``power +
+    prior.weight * log-density`` of the light curve's shape folded at each peak
+    (see `find_period`). Searching once and choosing here lets code that needs
+    the peaks too (`astrozoo.io.period_prior.PeriodPrior.fit`) skip a second search.
+
+    Args:
+        ts: the light curve the peaks were found in.
+        periods: `period_candidates`' periods (days), highest peak first.
+        power: their power.
+        prior: a `PeriodPrior`, its `PeriodPrior.to_config` dict, or None.
+
+    Example:
+        >>> import numpy as np
+        >>> choose_period(None, np.array([0.61, 0.38]), np.array([0.9, 0.7]))
+        0.61
+    """
     if prior is None:
         return float(periods[0])
     prior = prior if isinstance(prior, PeriodPrior) else PeriodPrior.from_config(prior)

@@ -112,6 +112,7 @@ class PeriodPrior:
         weight: float = 0.02,
         ridge: float = 1e-4,
         tolerance: float = 0.01,
+        found: Sequence[Sequence[float]] | None = None,
     ) -> PeriodPrior:
         """Learns the density from light curves folded near their known periods.
 
@@ -135,6 +136,9 @@ class PeriodPrior:
             weight: see the class attributes.
             ridge: added to the covariances' diagonal, so they stay invertible.
             tolerance: relative distance from the known period within which a peak counts.
+            found: each light curve's search peaks (the periods `period_candidates`
+                returns with the ``search`` settings), where the caller has them
+                already; None searches here.
 
         Raises:
             InputError: a class has fewer shapes measured (light curves with at
@@ -144,9 +148,9 @@ class PeriodPrior:
 
         search = {key: value for key, value in (search or {}).items() if key != "prior"}
         features: dict[str, list] = {}
-        for ts, period, label in zip(light_curves, periods, labels, strict=True):
-            found, _ = period_candidates(ts, **search)
-            near = [p for p in found if abs(p - period) <= tolerance * period]
+        for i, (ts, period, label) in enumerate(zip(light_curves, periods, labels, strict=True)):
+            peaks = found[i] if found is not None else period_candidates(ts, **search)[0]
+            near = [p for p in peaks if abs(p - period) <= tolerance * period]
             if not near:
                 window = {"min_period": period * (1 - tolerance), "max_period": period * (1 + tolerance)}
                 near = [find_period(ts, **{**search, **window})]

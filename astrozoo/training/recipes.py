@@ -25,7 +25,7 @@ from astrozoo.datasets import (
 )
 from astrozoo.errors import ConfigError
 from astrozoo.io import lightcurve_to_sequence, read_lightcurve
-from astrozoo.io.lightcurves import find_period
+from astrozoo.io.lightcurves import choose_period, period_candidates
 from astrozoo.io.period_prior import PeriodPrior
 from astrozoo.spec import spec
 from astrozoo.training.calibration import calibrate
@@ -372,21 +372,35 @@ RR_LYRAE_PRIOR_WEIGHT = 0.02
 
 def _rrlyrae_period_search(train: Split) -> dict:
     """``fit_arguments``: the period search, with a `PeriodPrior` learnt from the training stars' periods."""
+    search = json.dumps(RR_LYRAE_PERIODS, sort_keys=True)
     prior = PeriodPrior.fit(
         [read_lightcurve(path) for path in train.x],
         rrlyrae_s82.catalogue_periods(train.x),
         [rrlyrae_s82.CLASSES[label] for label in train.y],
         search=RR_LYRAE_PERIODS,
         weight=RR_LYRAE_PRIOR_WEIGHT,
+        found=[_search_peaks(path, search)[0] for path in train.x],
     )
     return {"period_search": {**RR_LYRAE_PERIODS, "prior": prior.to_config()}}
 
 
 @functools.cache
+def _search_peaks(path: str, search: str) -> tuple[np.ndarray, np.ndarray]:
+    """`period_candidates` of one light-curve file (``search``: its settings as JSON, without a prior).
+
+    Cached: the prior's fit and the folding of the same training stars, and every fold of
+    ``astrozoo cv``, then search each star once.
+    """
+    return period_candidates(read_lightcurve(path), **json.loads(search))
+
+
+@functools.cache
 def _folded_sequence(path: str, search: str) -> np.ndarray:
+    settings = json.loads(search)
+    prior = settings.pop("prior", None)
     ts = read_lightcurve(path)
-    period = find_period(ts, **json.loads(search))
-    return lightcurve_to_sequence(ts, rrlyrae_s82.BANDS, period=period)
+    periods, power = _search_peaks(path, json.dumps(settings, sort_keys=True))
+    return lightcurve_to_sequence(ts, rrlyrae_s82.BANDS, period=choose_period(ts, periods, power, prior))
 
 
 def _folded_lightcurves(splits, overrides=None):
