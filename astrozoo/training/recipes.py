@@ -329,6 +329,16 @@ RADIO = {
 # train+validation instead of 2/3, a quarter more) scored 0.947 / 0.915 / 0.926 / 0.903 / 0.903 / 0.957,
 # pooled 520/562 = 0.925 (95% 0.901-0.944), against 0.932 / 0.924 / 0.924 for 3 folds (seeds 0-2). So
 # retraining the shipped model on train+validation together was not pursued.
+# Where the recipe errs (seed 0, 3 folds, held-out predictions kept: 524/562): 24 of 267 FRI and 14 of 295
+# FRII; by MiraBest's source size, 2 / 18 / 10 / 8 errors in the quartiles < 24", 24-45", 45-83", > 83".
+# Two ideas against that, neither adopted (bar written before: mean >= 0.942, better on >= 2 of 3 folds):
+# Fanaroff-Riley hand features of each noise-floored FITS file (peak separation over extent, peak and
+# flux-weighted radii over extent, outer flux fraction, size, flux; scikit-learn, not part of astrozoo)
+# score 0.831 alone, and a logistic regression stacking them with the CNN's held-out log-odds (fitted on
+# the other folds) 511/562, against 523 for the log-odds alone. A foveated input (a second channel holding
+# the central half of the field at the same 64 px, so twice as sharp; files read at 128 px): 0.915 / 0.947
+# / 0.930, 523/562, better on 1 of 3 (size quartiles 2 / 15 / 11 / 11). 25 errors were common to both
+# networks, most of them labelled FRI but compact doubles at FIRST's 5" resolution.
 def _radio_cnn(splits, epochs, verbose, overrides=None):
     model = build_with(builders.cnn, dict(
         class_names=mirabest.CLASSES, channels=1, image_size=RADIO["image_size"], filters=(32, 64, 128, 128),
