@@ -12,6 +12,7 @@ import keras
 import numpy as np
 
 from astrozoo.errors import AstrozooError, InputError
+from astrozoo.input_range import InputRangeWarning, training_spread
 from astrozoo.io import (
     FITSHeaderWarning,
     PixelScaleWarning,
@@ -22,7 +23,7 @@ from astrozoo.io import (
     read_table,
 )
 from astrozoo.io.lightcurves import find_period
-from astrozoo.io.tables import table_features
+from astrozoo.io.tables import numeric_cells
 from astrozoo.spec import ModelSpec, spec
 
 
@@ -64,7 +65,10 @@ def predict(
         curves at the period they search, e.g. rrlyrae-gru), ``error`` (empty
         on success, else why the input was skipped) and ``warning`` (what was odd
         about a file that was read anyway: a non-standard FITS header, a pixel
-        scale other than the model's). Bad inputs never stop the batch; the
+        scale other than the model's; for a table row, a value far outside the
+        model's training values, see `astrozoo.input_range`). A table row with
+        an empty or text cell gets an ``error``; the file's other rows are
+        still predicted. Bad inputs never stop the batch; the
         warnings of a batch come as one Python warning that counts them.
 
     Example:
@@ -90,11 +94,14 @@ def predict(
         inputs = files
     # The row count is known up front except for table files, which hold any number of rows.
     bar = _progress_bar(progress, None if kind == "table" and not in_memory else len(inputs))
+    spread = training_spread(model) if kind == "table" else None
     for example in _examples(inputs, model_spec, keep_columns):
         examples.append(example)
         if example.error:
             bar.update(1)
             continue
+        if spread is not None:
+            _check_range(example, spread, model_spec.input.missing_value)
         if model_spec.input.period_search:  # the last channel of a folded light curve is log10(period)
             example.period = float(10.0 ** example.array[0, -1])
         key = example.array.shape if model_spec.input.kind == "image" else ()
@@ -128,6 +135,14 @@ def _run(model, model_spec: ModelSpec, bucket: list[_Example]) -> None:
             example.error = f"model failed on this input: {type(err).__name__}: {err}"
     for example, row in zip(bucket, predicted, strict=True):
         example.output, example.array = row, None
+
+
+def _check_range(example: _Example, spread, missing_value: float | None) -> None:
+    """Records in the row's ``warning`` the values far outside the model's training values."""
+    outside = spread.describe(example.array, missing_value)
+    if outside:
+        example.warning_category = example.warning_category or InputRangeWarning
+        example.warning = "; ".join(filter(None, (example.warning, f"InputRangeWarning: {outside}")))
 
 
 def _check_keep_columns(keep_columns: Sequence[str], model_spec: ModelSpec) -> tuple[str, ...]:
@@ -229,7 +244,7 @@ def _table_rows(
     table, source: str, model_spec: ModelSpec, keep_columns: tuple[str, ...] = ()
 ) -> Iterator[_Example]:
     expected = model_spec.input
-    rows = table_features(table, expected.columns, source, expected.missing_value)
+    rows, unreadable = numeric_cells(table, expected.columns, source, expected.missing_value)
     absent = [c for c in keep_columns if c not in table.colnames]
     if absent:
         raise InputError(f"{source!r}: no column {absent} to keep (keep_columns); found {table.colnames}.")
@@ -237,7 +252,13 @@ def _table_rows(
     for i, row in enumerate(rows):
         example = _Example(f"{source}:{i}", row, kept=tuple(column[i] for column in kept))
         bad = [c for c, v in zip(expected.columns, row, strict=True) if not np.isfinite(v)]
-        if bad and expected.missing_value is None:
+        if unreadable[i].any():
+            cells = ", ".join(
+                f"{c} = {str(table[c][i]).strip()!r}"
+                for c, flag in zip(expected.columns, unreadable[i], strict=True) if flag
+            )  # fmt: skip
+            example.error = f"{source}: row {i} holds text where numbers are expected ({cells})."
+        elif bad and expected.missing_value is None:
             example.error = f"{source}: row {i} has no value in columns {bad}."
         yield example
 

@@ -10,7 +10,7 @@ from astrozoo.io.cutouts import central_field, cutout, read_pixels
 from astrozoo.io.discover import find_inputs, input_kind_of
 from astrozoo.io.images import FITSHeaderWarning, ImageMeta, PixelScaleWarning, read_image
 from astrozoo.io.lightcurves import lightcurve_to_sequence, read_lightcurve
-from astrozoo.io.tables import read_table, table_features
+from astrozoo.io.tables import numeric_cells, read_table, table_features
 
 __all__ = [
     "FITSHeaderWarning",
@@ -21,6 +21,7 @@ __all__ = [
     "find_inputs",
     "input_kind_of",
     "lightcurve_to_sequence",
+    "numeric_cells",
     "read_image",
     "read_lightcurve",
     "read_pixels",

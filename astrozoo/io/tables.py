@@ -115,6 +115,58 @@ def _read_text_table(path: Path):
     return astropy_ascii.read(data, format="no_header", names=names, guess=False)
 
 
+def numeric_cells(
+    table, columns: Sequence[str], source: str = "table", missing_value: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Named columns as a float32 (rows, columns) array, and which cells are not numbers.
+
+    Extra columns are ignored. Empty (masked) cells become ``missing_value``
+    when the model has one, else NaN. A text cell that does not read as a
+    number (``"oops"``, ``"n/a"``) becomes NaN and is marked in the second
+    array, so a caller can report that row and go on.
+
+    Raises:
+        InputError: a column is missing, or holds no number at all (a text column).
+
+    Example:
+        >>> from astropy.table import Table
+        >>> values, unreadable = numeric_cells(Table({"r": ["17.5", "oops"], "g": [18.0, 18.5]}), ["g", "r"])
+        >>> values.tolist(), unreadable.tolist()
+        ([[18.0, 17.5], [18.5, nan]], [[False, False], [False, True]])
+    """
+    missing = [c for c in columns if c not in table.colnames]
+    if missing:
+        raise InputError(
+            f"{source!r}: missing columns {missing}. Expected columns {list(columns)}; "
+            f"found {table.colnames}."
+        )
+    fill = np.nan if missing_value is None else missing_value
+    values = np.empty((len(table), len(columns)), dtype=np.float32)
+    unreadable = np.zeros(values.shape, dtype=bool)
+    for j, name in enumerate(columns):
+        column = table[name]
+        if column.dtype.kind in "biuf":
+            values[:, j] = np.asarray(column.filled(fill) if hasattr(column, "filled") else column, float)
+            continue
+        if column.dtype.kind not in "USO":
+            raise InputError(f"{source!r}: column {name!r} is not numeric (dtype {column.dtype}).")
+        mask = np.ma.getmaskarray(column)
+        for i, (cell, empty) in enumerate(zip(np.asarray(column), mask, strict=True)):
+            text = "" if empty else str(cell).strip()
+            if text in ("", "--"):
+                values[i, j] = fill
+                continue
+            try:
+                values[i, j] = float(text)
+            except ValueError:
+                values[i, j], unreadable[i, j] = np.nan, True
+        if unreadable[:, j].all():
+            raise InputError(
+                f"{source!r}: column {name!r} holds text, not numbers (first cell {str(column[0])!r})."
+            )
+    return values, unreadable
+
+
 def table_features(
     table, columns: Sequence[str], source: str = "table", missing_value: float | None = None
 ) -> np.ndarray:
@@ -124,21 +176,18 @@ def table_features(
     when the model has one, else NaN.
 
     Raises:
-        InputError: a column is missing or not numeric.
+        InputError: a column is missing, or a cell is not a number.
+
+    Example:
+        >>> from astropy.table import Table
+        >>> table_features(Table({"u": [19.5, 20.1], "g": [18.0, 18.5]}), ["g", "u"]).tolist()
+        [[18.0, 19.5], [18.5, 20.100000381469727]]
     """
-    missing = [c for c in columns if c not in table.colnames]
-    if missing:
+    values, unreadable = numeric_cells(table, columns, source, missing_value)
+    if unreadable.any():
+        i, j = np.argwhere(unreadable)[0]
         raise InputError(
-            f"{source!r}: missing columns {missing}. Expected columns {list(columns)}; "
-            f"found {table.colnames}."
+            f"{source!r}: row {i}, column {columns[j]!r} holds {str(table[columns[j]][i])!r}, "
+            f"not a number ({unreadable.sum()} such cells)."
         )
-    fill = np.nan if missing_value is None else missing_value
-    out = np.empty((len(table), len(columns)), dtype=np.float32)
-    for j, name in enumerate(columns):
-        column = table[name]
-        try:
-            values = column.filled(fill) if hasattr(column, "filled") else column
-            out[:, j] = np.asarray(values, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InputError(f"{source!r}: column {name!r} is not numeric (dtype {column.dtype}).") from None
-    return out
+    return values
