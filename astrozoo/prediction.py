@@ -15,6 +15,7 @@ from astrozoo.errors import AstrozooError, InputError
 from astrozoo.input_range import InputRangeWarning, training_spread
 from astrozoo.io import (
     FITSHeaderWarning,
+    NoDataWarning,
     PixelScaleWarning,
     find_inputs,
     lightcurve_to_sequence,
@@ -195,7 +196,7 @@ def _examples(inputs, model_spec: ModelSpec, keep_columns: tuple[str, ...] = ())
         yield example
 
 
-_FILE_WARNINGS = (FITSHeaderWarning, PixelScaleWarning)
+_FILE_WARNINGS = (FITSHeaderWarning, PixelScaleWarning, NoDataWarning)
 """What `predict` records in a row's ``warning`` column instead of warning once per file."""
 
 

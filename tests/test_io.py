@@ -14,7 +14,7 @@ from astropy.io import fits
 from astropy.utils.data import get_pkg_data_filename
 
 from astrozoo.errors import InputError
-from astrozoo.io import lightcurve_to_sequence, read_image, read_lightcurve, read_table
+from astrozoo.io import NoDataWarning, lightcurve_to_sequence, read_image, read_lightcurve, read_table
 from astrozoo.io.images import FITSHeaderWarning
 
 
@@ -166,6 +166,22 @@ def test_kepler_fits_light_curve_drops_invalid_cadences(data_dir):
     assert ts.meta["flux_column"] == "PDCSAP_FLUX"
     seq = lightcurve_to_sequence(ts, ["kepler"])
     assert abs(np.median(seq[:, 1])) < 1e-3  # relative magnitudes around the median flux
+
+
+def test_no_data_flags_are_dropped_from_light_curves_with_a_warning(tmp_path, data_dir):
+    path = tmp_path / "lc.csv"
+    path.write_text(
+        "time,mag,magerr,band\n1,17.0,0.02,g\n2,99.99,0.02,g\n3,23.6,99.999,u\n4,17.2,-1,g\n5,17.1,0.03,g\n"
+    )
+    with pytest.warns(NoDataWarning, match=r"lc.csv.*dropped 3 of 5 observations.*mag 99.99"):
+        ts = read_lightcurve(path)
+    assert ts.time.mjd.tolist() == [1.0, 5.0] and list(ts["mag"]) == [17.0, 17.1]
+    # Stripe 82 marks missing points with magerr 99.999 (43 in 15 files); in 13 of those files they had made
+    # the scatter by which the model divides the light curve 12-85 times too large, flattening it
+    star = data_dir / "rrlyrae_s82" / "light-curves" / "4898715.csv"
+    with pytest.warns(NoDataWarning, match="dropped 11 of"):
+        ts = read_lightcurve(star)
+    assert np.all(ts["magerr"] < 10) and np.all(ts["mag"] < 30)
 
 
 def test_light_curve_errors_name_the_file(tmp_path):

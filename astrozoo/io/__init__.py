@@ -9,12 +9,13 @@ tables, whitespace text with a ``#`` header line). Every reader raises
 from astrozoo.io.cutouts import central_field, cutout, read_pixels
 from astrozoo.io.discover import find_inputs, input_kind_of
 from astrozoo.io.images import FITSHeaderWarning, ImageMeta, PixelScaleWarning, read_image
-from astrozoo.io.lightcurves import lightcurve_to_sequence, read_lightcurve
+from astrozoo.io.lightcurves import NoDataWarning, lightcurve_to_sequence, read_lightcurve
 from astrozoo.io.tables import numeric_cells, read_table, table_features
 
 __all__ = [
     "FITSHeaderWarning",
     "ImageMeta",
+    "NoDataWarning",
     "PixelScaleWarning",
     "central_field",
     "cutout",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,15 @@ ALERCE_COLUMNS = ("mjd", "magpsf", "sigmapsf", "fid")
 ALERCE_BANDS = {1: "g", 2: "r", 3: "i"}
 PERIOD_RANGE = (0.05, 20.0)  # days: the default search of `find_period` and `period_candidates`
 FLUX_COLUMNS = ("PDCSAP_FLUX", "SAP_FLUX", "FLUX")
+NO_DATA_MAGNITUDE = 50.0
+"""A magnitude or magnitude error this large (in absolute value) is a no-data flag, not a measurement.
+
+Stripe 82's light curves mark missing points with magerr 99.999 (and mag 99.7, 100, or a limit such as
+23.6); measured points there reach mag 26.8 and magerr 7.6. Other surveys use 99, 99.99 or -99."""
+
+
+class NoDataWarning(UserWarning):
+    """Observations whose magnitude or error is a no-data flag (e.g. 99.999) were dropped."""
 
 
 def read_lightcurve(path: str | os.PathLike):
@@ -101,6 +111,16 @@ def _magnitude_lightcurve(table, path: Path):
     except (TypeError, ValueError) as error:
         raise InputError(f"{str(path)!r}: non-numeric time, mag or magerr ({error}).") from None
     good = np.isfinite(time) & np.isfinite(mag) & np.isfinite(err)
+    flagged = good & ((np.abs(mag) >= NO_DATA_MAGNITUDE) | (np.abs(err) >= NO_DATA_MAGNITUDE) | (err < 0))
+    if flagged.any():
+        example = f"mag {mag[flagged][0]:g}, magerr {err[flagged][0]:g}"
+        warnings.warn(
+            f"{str(path)!r}: dropped {flagged.sum()} of {good.sum()} observations whose mag or magerr is a "
+            f"no-data flag (|value| >= {NO_DATA_MAGNITUDE:g} or a negative error; e.g. {example}).",
+            NoDataWarning,
+            stacklevel=4,
+        )
+        good &= ~flagged
     bands = np.char.strip(np.asarray(table[columns["band"]]).astype(str))
     return TimeSeries(
         time=Time(time[good], format="mjd"),
