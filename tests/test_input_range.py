@@ -10,7 +10,7 @@ from astropy.table import Table
 
 import astrozoo
 from astrozoo.input_range import InputRangeWarning, training_spread
-from astrozoo.io import table_features
+from astrozoo.io import numeric_cells, table_features
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +78,11 @@ def test_a_text_cell_fails_its_row_only(adapted_model, tmp_path):
     words.write_text("u,g,r\n19.1,18.0,faint\n19.0,18.0,bright\n")  # a text column, not a stray cell
     table = astrozoo.predict(adapted_model, [words])
     assert len(table) == 1 and "column 'r' holds text, not numbers" in table["error"][0]
+
+
+def test_an_empty_text_column_reads_as_no_rows():
+    values, unreadable = numeric_cells(Table({"u": np.array([], dtype=str)}), ["u"])
+    assert values.shape == unreadable.shape == (0, 1)
 
 
 def test_training_tables_refuse_a_text_cell_naming_where_it_is():

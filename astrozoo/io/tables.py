@@ -160,7 +160,7 @@ def numeric_cells(
                 values[i, j] = float(text)
             except ValueError:
                 values[i, j], unreadable[i, j] = np.nan, True
-        if unreadable[:, j].all():
+        if len(column) and unreadable[:, j].all():
             raise InputError(
                 f"{source!r}: column {name!r} holds text, not numbers (first cell {str(column[0])!r})."
             )
