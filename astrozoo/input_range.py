@@ -10,7 +10,6 @@ model's own Normalization layer adapted on its training rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import keras
 import numpy as np
@@ -92,10 +91,9 @@ def training_spread(model: keras.Model) -> TrainingSpread | None:
         >>> spread.columns, spread.mean.round(1).tolist(), spread.std.round(1).tolist()
         (('g', 'r'), [18.0, 17.0], [0.5, 0.5])
     """
-    features = next((layer for layer in _layers(model) if isinstance(layer, TabularFeatures)), None)
-    normalization = next(
-        (layer for layer in _layers(model) if isinstance(layer, keras.layers.Normalization)), None
-    )
+    layers = list(model._flatten_layers())  # nested models too (as fitting.reestimate_batch_norm does)
+    features = next((layer for layer in layers if isinstance(layer, TabularFeatures)), None)
+    normalization = next((layer for layer in layers if isinstance(layer, keras.layers.Normalization)), None)
     if features is None or normalization is None or not normalization.built:
         return None
     n = len(features.features)
@@ -105,10 +103,3 @@ def training_spread(model: keras.Model) -> TrainingSpread | None:
     if len(mean) != n or never_adapted or not np.all(np.isfinite(mean) & np.isfinite(std)):
         return None
     return TrainingSpread(tuple(features.features), mean, std)
-
-
-def _layers(layer: keras.layers.Layer) -> Iterator[keras.layers.Layer]:
-    """Every layer inside ``layer``, depth first, nested models included."""
-    for sub in getattr(layer, "layers", ()):
-        yield sub
-        yield from _layers(sub)
