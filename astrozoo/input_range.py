@@ -42,12 +42,28 @@ class TrainingSpread:
     mean: np.ndarray
     std: np.ndarray
 
+    def outside(
+        self, rows: np.ndarray, missing_value: float | None = None, sigmas: float = OUT_OF_RANGE_SIGMA
+    ) -> np.ndarray:
+        """Which values of ``rows`` (n, columns) lie more than ``sigmas`` deviations from the mean.
+
+        Non-finite values and ``missing_value`` are left to the missing-value handling.
+
+        Example:
+            >>> spread = TrainingSpread(("u", "g"), np.array([18.6, 17.4]), np.array([0.83, 0.95]))
+            >>> spread.outside(np.array([[-9999.0, 18.0], [24.0, np.nan]])).tolist()
+            [[True, False], [False, False]]
+        """
+        rows = np.asarray(rows, dtype=np.float64)
+        present = np.isfinite(rows)
+        if missing_value is not None:
+            present &= ~np.isclose(rows, missing_value, rtol=1e-6)  # a float32 -99.99 is not float64's
+        return present & (np.abs(rows - self.mean) > sigmas * np.maximum(self.std, 1e-12))
+
     def describe(
         self, row: np.ndarray, missing_value: float | None = None, sigmas: float = OUT_OF_RANGE_SIGMA
     ) -> str:
-        """Names the values of ``row`` more than ``sigmas`` deviations from the mean, or returns "".
-
-        Non-finite values and ``missing_value`` are left to the missing-value handling.
+        """Names the values of one ``row`` that `outside` flags, or returns "".
 
         Example:
             >>> spread = TrainingSpread(("u", "g"), np.array([18.6, 17.4]), np.array([0.83, 0.95]))
@@ -57,17 +73,13 @@ class TrainingSpread:
             ''
         """
         row = np.asarray(row, dtype=np.float64)
-        present = np.isfinite(row)
-        if missing_value is not None:
-            present &= ~np.isclose(row, missing_value, rtol=1e-6)  # a float32 -99.99 is not float64's
-        deviations = np.abs(np.where(present, row, self.mean) - self.mean) / np.maximum(self.std, 1e-12)
-        outside = np.flatnonzero(deviations > sigmas)
-        if not len(outside):
+        flagged = np.flatnonzero(self.outside(row[np.newaxis], missing_value, sigmas)[0])
+        if not len(flagged):
             return ""
         named = ", ".join(
-            f"{self.columns[j]} = {row[j]:.6g} is {deviations[j]:.0f} standard deviations from its "
-            f"training mean {self.mean[j]:.4g}"
-            for j in outside
+            f"{self.columns[j]} = {row[j]:.6g} is {abs(row[j] - self.mean[j]) / self.std[j]:.0f} standard "
+            f"deviations from its training mean {self.mean[j]:.4g}"
+            for j in flagged
         )
         return f"{named} (a no-data flag? other units?)"
 

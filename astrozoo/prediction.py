@@ -96,13 +96,11 @@ def predict(
     # The row count is known up front except for table files, which hold any number of rows.
     bar = _progress_bar(progress, None if kind == "table" and not in_memory else len(inputs))
     spread = training_spread(model) if kind == "table" else None
-    for example in _examples(inputs, model_spec, keep_columns):
+    for example in _examples(inputs, model_spec, keep_columns, spread):
         examples.append(example)
         if example.error:
             bar.update(1)
             continue
-        if spread is not None:
-            _check_range(example, spread, model_spec.input.missing_value)
         if model_spec.input.period_search:  # the last channel of a folded light curve is log10(period)
             example.period = float(10.0 ** example.array[0, -1])
         key = example.array.shape if model_spec.input.kind == "image" else ()
@@ -138,12 +136,20 @@ def _run(model, model_spec: ModelSpec, bucket: list[_Example]) -> None:
         example.output, example.array = row, None
 
 
-def _check_range(example: _Example, spread, missing_value: float | None) -> None:
-    """Records in the row's ``warning`` the values far outside the model's training values."""
-    outside = spread.describe(example.array, missing_value)
-    if outside:
-        example.warning_category = example.warning_category or InputRangeWarning
-        example.warning = "; ".join(filter(None, (example.warning, f"InputRangeWarning: {outside}")))
+def _warn_far_rows(examples: list[_Example], rows: np.ndarray, spread, missing_value) -> None:
+    """Records in each row's ``warning`` its values far outside the model's training values.
+
+    ``rows`` holds the examples' arrays; the test runs on all of them at once, as a catalogue may
+    have hundreds of thousands of rows.
+    """
+    if spread is None or not len(rows):
+        return
+    for i in np.flatnonzero(spread.outside(rows, missing_value).any(axis=1)):
+        example = examples[i]
+        if not example.error:
+            example.warning_category = example.warning_category or InputRangeWarning
+            text = f"InputRangeWarning: {spread.describe(rows[i], missing_value)}"
+            example.warning = "; ".join(filter(None, (example.warning, text)))
 
 
 def _check_keep_columns(keep_columns: Sequence[str], model_spec: ModelSpec) -> tuple[str, ...]:
@@ -162,24 +168,31 @@ def _check_keep_columns(keep_columns: Sequence[str], model_spec: ModelSpec) -> t
     return keep_columns
 
 
-def _examples(inputs, model_spec: ModelSpec, keep_columns: tuple[str, ...] = ()) -> Iterator[_Example]:
+def _examples(
+    inputs, model_spec: ModelSpec, keep_columns: tuple[str, ...] = (), spread=None
+) -> Iterator[_Example]:
+    """The examples of ``inputs``; ``spread`` (`astrozoo.input_range.TrainingSpread`) flags table rows."""
     from astropy.table import Table  # noqa: PLC0415
 
     kind = model_spec.input.kind
     if isinstance(inputs, np.ndarray):
-        for i, array in enumerate(np.asarray(inputs, dtype=np.float32)):
-            yield _Example(str(i), array)
+        arrays = np.asarray(inputs, dtype=np.float32)
+        examples = [_Example(str(i), array) for i, array in enumerate(arrays)]
+        _warn_far_rows(
+            examples, arrays if kind == "table" else arrays[:0], spread, model_spec.input.missing_value
+        )
+        yield from examples
         return
     if isinstance(inputs, Table):
         if kind != "table":
             raise AstrozooError(f"A Table was given, but this model reads {kind} inputs.")
-        yield from _table_rows(inputs, "table", model_spec, keep_columns)
+        yield from _table_rows(inputs, "table", model_spec, keep_columns, spread)
         return
     for path in inputs:  # files, already expanded from folders by predict()
         source = os.fspath(path)
         if kind == "table":
             try:
-                yield from _table_rows(read_table(path), source, model_spec, keep_columns)
+                yield from _table_rows(read_table(path), source, model_spec, keep_columns, spread)
             except InputError as err:
                 yield _Example(source, error=str(err))
             continue
@@ -242,7 +255,7 @@ def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
 
 
 def _table_rows(
-    table, source: str, model_spec: ModelSpec, keep_columns: tuple[str, ...] = ()
+    table, source: str, model_spec: ModelSpec, keep_columns: tuple[str, ...] = (), spread=None
 ) -> Iterator[_Example]:
     expected = model_spec.input
     rows, unreadable = numeric_cells(table, expected.columns, source, expected.missing_value)
@@ -250,6 +263,7 @@ def _table_rows(
     if absent:
         raise InputError(f"{source!r}: no column {absent} to keep (keep_columns); found {table.colnames}.")
     kept = [table[c] for c in keep_columns]
+    examples = []
     for i, row in enumerate(rows):
         example = _Example(f"{source}:{i}", row, kept=tuple(column[i] for column in kept))
         bad = [c for c, v in zip(expected.columns, row, strict=True) if not np.isfinite(v)]
@@ -261,7 +275,9 @@ def _table_rows(
             example.error = f"{source}: row {i} holds text where numbers are expected ({cells})."
         elif bad and expected.missing_value is None:
             example.error = f"{source}: row {i} has no value in columns {bad}."
-        yield example
+        examples.append(example)
+    _warn_far_rows(examples, rows, spread, expected.missing_value)
+    yield from examples
 
 
 def _result_table(model_spec: ModelSpec, examples: list[_Example], keep_columns: tuple[str, ...] = ()):
