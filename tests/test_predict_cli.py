@@ -213,6 +213,18 @@ def test_missing_columns_are_a_clear_error(table_model, tmp_path):
     Table({"g": [18.0], "r": [17.0]}).write(path)
     table = astrozoo.predict(str(table_model), [path])
     assert "missing columns ['u']" in table["error"][0] and "galaxies.csv" in table["error"][0]
+    assert "case-sensitive" not in table["error"][0]
+
+
+def test_a_column_named_in_another_case_is_not_taken_for_the_band_but_named_in_the_error(
+    table_model, tmp_path
+):
+    """Cousins R and I are not SDSS r and i: the model never guesses, but the error says what to rename."""
+    path = tmp_path / "upper.csv"
+    Table({"U": [19.0], "G": [18.0], "R": [17.0], "I": [16.8], "Z": [16.6]}).write(path)
+    error = astrozoo.predict(str(table_model), [path])["error"][0]
+    assert "missing columns ['u', 'g', 'r']" in error, error
+    assert "case-sensitive" in error and "'R' to 'r'" in error and "'U' to 'u'" in error
 
 
 def test_lightcurve_model_on_stripe82_files(lightcurve_model, data_dir):

@@ -136,9 +136,16 @@ def numeric_cells(
     """
     missing = [c for c in columns if c not in table.colnames]
     if missing:
+        other_case = {c: n for c in missing for n in table.colnames if n.lower() == c.lower()}
+        hint = (
+            f" Column names are case-sensitive, as band names are (Cousins I is not SDSS i): rename "
+            f"{', '.join(f'{n!r} to {c!r}' for c, n in other_case.items())} if they hold the same quantity."
+            if other_case
+            else ""
+        )
         raise InputError(
             f"{source!r}: missing columns {missing}. Expected columns {list(columns)}; "
-            f"found {table.colnames}."
+            f"found {table.colnames}.{hint}"
         )
     fill = np.nan if missing_value is None else missing_value
     values = np.empty((len(table), len(columns)), dtype=np.float32)
