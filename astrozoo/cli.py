@@ -100,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="table inputs: comma-separated input columns to copy into the output, e.g. objid,ra,dec",
     )
+    predict.add_argument(
+        "--columns",
+        metavar="MODEL=TABLE",
+        action="append",
+        default=[],
+        type=_column_names,
+        help="table inputs: read a model column from a column the tables name otherwise, "
+        "e.g. u=psfMag_u,g=psfMag_g (comma-separated, repeatable)",
+    )
     predict.set_defaults(run=_predict)
 
     listing = commands.add_parser("list", help="list the zoo's models")
@@ -174,6 +183,16 @@ def _at_least_two(text: str) -> int:
     return value
 
 
+def _column_names(text: str) -> dict[str, str]:
+    pairs = [pair.strip() for pair in text.split(",") if pair.strip()]
+    names = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+    if len(names) != len(pairs) or not all(k.strip() and v.strip() for k, v in names.items()):
+        raise argparse.ArgumentTypeError(
+            f"expected MODEL=TABLE pairs such as u=psfMag_u,g=psfMag_g, got {text!r}"
+        )
+    return {k.strip(): v.strip() for k, v in names.items()}
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -211,7 +230,12 @@ def _predict(args) -> int:
     model = astrozoo.load(args.model)
     keep = [name.strip() for names in args.keep for name in names.split(",") if name.strip()]
     table = astrozoo.predict(
-        model, args.inputs, batch_size=args.batch_size, progress=not args.no_progress, keep_columns=keep
+        model,
+        args.inputs,
+        batch_size=args.batch_size,
+        progress=not args.no_progress,
+        keep_columns=keep,
+        columns={model_column: name for names in args.columns for model_column, name in names.items()},
     )
     if args.output:
         _write_table(table, Path(args.output))

@@ -6,7 +6,7 @@ import dataclasses
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import keras
 import numpy as np
@@ -41,7 +41,12 @@ class _Example:
 
 
 def predict(
-    model_or_name, inputs, batch_size: int = 32, progress: bool = False, keep_columns: Sequence[str] = ()
+    model_or_name,
+    inputs,
+    batch_size: int = 32,
+    progress: bool = False,
+    keep_columns: Sequence[str] = (),
+    columns: Mapping[str, str] | None = None,
 ):
     """Runs a model on files, folders, an array or a table; one output row per object.
 
@@ -56,6 +61,10 @@ def predict(
             after ``source`` (e.g. ``["objid", "ra", "dec"]``), so that each
             prediction sits beside its catalogue identifiers. A table file lacking
             one of them is reported in ``error``, as a missing feature is.
+        columns: for a table model, the input tables' name of each model column
+            they name otherwise, e.g. ``{"u": "psfMag_u", "g": "psfMag_g"}`` for a
+            SkyServer query that kept SDSS's names; the other model columns are
+            read by their own names.
 
     Returns:
         An `astropy.table.Table` in input order with columns ``source`` (path,
@@ -84,6 +93,7 @@ def predict(
     model = model_or_name if isinstance(model_or_name, keras.Model) else load(model_or_name)
     model_spec = spec(model)
     keep_columns = _check_keep_columns(keep_columns, model_spec)
+    reading = TableReading(keep_columns, _column_names(columns, model_spec))
     examples: list[_Example] = []
     buckets: dict[tuple, list[_Example]] = {}
     kind = model_spec.input.kind
@@ -96,7 +106,7 @@ def predict(
     # The row count is known up front except for table files, which hold any number of rows.
     bar = _progress_bar(progress, None if kind == "table" and not in_memory else len(inputs))
     spread = training_spread(model) if kind == "table" else None
-    for example in _examples(inputs, model_spec, keep_columns, spread):
+    for example in _examples(inputs, model_spec, reading, spread):
         examples.append(example)
         if example.error:
             bar.update(1)
@@ -114,7 +124,7 @@ def predict(
         bar.update(len(bucket))
     bar.close()
     _summarize_warnings(examples)
-    return _result_table(model_spec, examples, keep_columns)
+    return _result_table(model_spec, examples, reading.keep_columns)
 
 
 def _run(model, model_spec: ModelSpec, bucket: list[_Example]) -> None:
@@ -168,9 +178,32 @@ def _check_keep_columns(keep_columns: Sequence[str], model_spec: ModelSpec) -> t
     return keep_columns
 
 
-def _examples(
-    inputs, model_spec: ModelSpec, keep_columns: tuple[str, ...] = (), spread=None
-) -> Iterator[_Example]:
+@dataclasses.dataclass(frozen=True)
+class TableReading:
+    """How `predict` reads table inputs: the columns it copies out, and the inputs' names of model columns."""
+
+    keep_columns: tuple[str, ...] = ()
+    column_names: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _column_names(columns: Mapping[str, str] | None, model_spec: ModelSpec) -> dict[str, str]:
+    """Checks predict's ``columns``: each key must be a column the model reads."""
+    columns = dict(columns or {})
+    if columns and model_spec.input.kind != "table":
+        raise InputError(
+            f"columns names the input tables' columns; this model reads {model_spec.input.kind} inputs. "
+            f"Received: {columns}"
+        )
+    unknown = sorted(set(columns) - set(model_spec.input.columns))
+    if unknown:
+        raise InputError(
+            f"columns maps {unknown}, which this model does not read; its columns are "
+            f"{list(model_spec.input.columns)}. Expected {{model column: the tables' name for it}}."
+        )
+    return columns
+
+
+def _examples(inputs, model_spec: ModelSpec, reading: TableReading, spread=None) -> Iterator[_Example]:
     """The examples of ``inputs``; ``spread`` (`astrozoo.input_range.TrainingSpread`) flags table rows."""
     from astropy.table import Table  # noqa: PLC0415
 
@@ -186,13 +219,13 @@ def _examples(
     if isinstance(inputs, Table):
         if kind != "table":
             raise AstrozooError(f"A Table was given, but this model reads {kind} inputs.")
-        yield from _table_rows(inputs, "table", model_spec, keep_columns, spread)
+        yield from _table_rows(inputs, "table", model_spec, reading, spread)
         return
     for path in inputs:  # files, already expanded from folders by predict()
         source = os.fspath(path)
         if kind == "table":
             try:
-                yield from _table_rows(read_table(path), source, model_spec, keep_columns, spread)
+                yield from _table_rows(read_table(path), source, model_spec, reading, spread)
             except InputError as err:
                 yield _Example(source, error=str(err))
             continue
@@ -255,23 +288,22 @@ def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
 
 
 def _table_rows(
-    table, source: str, model_spec: ModelSpec, keep_columns: tuple[str, ...] = (), spread=None
+    table, source: str, model_spec: ModelSpec, reading: TableReading, spread=None
 ) -> Iterator[_Example]:
     expected = model_spec.input
-    rows, unreadable = numeric_cells(table, expected.columns, source, expected.missing_value)
-    absent = [c for c in keep_columns if c not in table.colnames]
+    names = [reading.column_names.get(c, c) for c in expected.columns]  # as the table names them
+    rows, unreadable = numeric_cells(table, names, source, expected.missing_value)
+    absent = [c for c in reading.keep_columns if c not in table.colnames]
     if absent:
         raise InputError(f"{source!r}: no column {absent} to keep (keep_columns); found {table.colnames}.")
-    kept = [table[c] for c in keep_columns]
+    kept = [table[c] for c in reading.keep_columns]
     examples = []
     for i, row in enumerate(rows):
         example = _Example(f"{source}:{i}", row, kept=tuple(column[i] for column in kept))
-        bad = [c for c, v in zip(expected.columns, row, strict=True) if not np.isfinite(v)]
+        bad = [c for c, v in zip(names, row, strict=True) if not np.isfinite(v)]
         if unreadable[i].any():
-            cells = ", ".join(
-                f"{c} = {str(table[c][i]).strip()!r}"
-                for c, flag in zip(expected.columns, unreadable[i], strict=True) if flag
-            )  # fmt: skip
+            flagged = [c for c, flag in zip(names, unreadable[i], strict=True) if flag]
+            cells = ", ".join(f"{c} = {str(table[c][i]).strip()!r}" for c in flagged)
             example.error = f"{source}: row {i} holds text where numbers are expected ({cells})."
         elif bad and expected.missing_value is None:
             example.error = f"{source}: row {i} has no value in columns {bad}."

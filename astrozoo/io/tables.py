@@ -138,8 +138,9 @@ def numeric_cells(
     if missing:
         other_case = {c: n for c in missing for n in table.colnames if n.lower() == c.lower()}
         hint = (
-            f" Column names are case-sensitive, as band names are (Cousins I is not SDSS i): rename "
-            f"{', '.join(f'{n!r} to {c!r}' for c, n in other_case.items())} if they hold the same quantity."
+            " Column names are case-sensitive, as band names are (Cousins I is not SDSS i); if "
+            f"{', '.join(repr(n) for n in other_case.values())} hold the same quantities, rename them or "
+            f"map them: astrozoo predict --columns {','.join(f'{c}={n}' for c, n in other_case.items())}."
             if other_case
             else ""
         )
