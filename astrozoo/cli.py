@@ -107,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         type=_column_names,
         help="table inputs: read a model column from a column the tables name otherwise, "
-        "e.g. u=psfMag_u,g=psfMag_g (comma-separated, repeatable)",
+        "e.g. u=modelMag_u,g=modelMag_g (comma-separated, repeatable)",
     )
     predict.set_defaults(run=_predict)
 
@@ -188,7 +188,7 @@ def _column_names(text: str) -> dict[str, str]:
     names = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
     if len(names) != len(pairs) or not all(k.strip() and v.strip() for k, v in names.items()):
         raise argparse.ArgumentTypeError(
-            f"expected MODEL=TABLE pairs such as u=psfMag_u,g=psfMag_g, got {text!r}"
+            f"expected MODEL=TABLE pairs such as u=modelMag_u,g=modelMag_g, got {text!r}"
         )
     return {k.strip(): v.strip() for k, v in names.items()}
 

@@ -62,7 +62,7 @@ def predict(
             prediction sits beside its catalogue identifiers. A table file lacking
             one of them is reported in ``error``, as a missing feature is.
         columns: for a table model, the input tables' name of each model column
-            they name otherwise, e.g. ``{"u": "psfMag_u", "g": "psfMag_g"}`` for a
+            they name otherwise, e.g. ``{"u": "modelMag_u", "g": "modelMag_g"}`` for a
             SkyServer query that kept SDSS's names; the other model columns are
             read by their own names.
 

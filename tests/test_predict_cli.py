@@ -230,33 +230,33 @@ def test_a_column_named_in_another_case_is_not_taken_for_the_band_but_named_in_t
 def test_columns_reads_model_columns_from_the_names_a_table_gives_them(table_model, tmp_path, capsys):
     skyserver, plain = tmp_path / "skyserver.csv", tmp_path / "plain.csv"
     magnitudes = {"u": [19.0, 20.5], "g": [18.0, 19.1], "r": [17.0, 18.7]}
-    Table({f"psfMag_{band}": values for band, values in magnitudes.items()}).write(skyserver)
+    Table({f"modelMag_{band}": values for band, values in magnitudes.items()}).write(skyserver)
     Table(magnitudes).write(plain)
-    mapped = {band: f"psfMag_{band}" for band in magnitudes}
+    mapped = {band: f"modelMag_{band}" for band in magnitudes}
     expected = astrozoo.predict(str(table_model), [plain])["prediction"]
     assert list(astrozoo.predict(str(table_model), [skyserver], columns=mapped)["prediction"]) == list(
         expected
     )
-    partly = Table({"psfMag_u": magnitudes["u"], "g": magnitudes["g"], "r": magnitudes["r"]})
-    assert list(astrozoo.predict(str(table_model), partly, columns={"u": "psfMag_u"})["prediction"]) == list(
-        expected
-    )
+    partly = Table({"modelMag_u": magnitudes["u"], "g": magnitudes["g"], "r": magnitudes["r"]})
+    assert list(
+        astrozoo.predict(str(table_model), partly, columns={"u": "modelMag_u"})["prediction"]
+    ) == list(expected)
 
-    command = ["predict", str(table_model), str(skyserver), "--no-progress", "--columns", "u=psfMag_u"]
-    assert main([*command, "--columns", "g=psfMag_g,r=psfMag_r"]) == 0
+    command = ["predict", str(table_model), str(skyserver), "--no-progress", "--columns", "u=modelMag_u"]
+    assert main([*command, "--columns", "g=modelMag_g,r=modelMag_r"]) == 0
     assert [float(r["prediction"]) for r in _read_csv(capsys.readouterr().out)] == pytest.approx(
         list(expected)
     )
     with pytest.raises(SystemExit) as exit_info:
-        main([*command, "--columns", "g:psfMag_g"])
+        main([*command, "--columns", "g:modelMag_g"])
     assert exit_info.value.code == 2 and "expected MODEL=TABLE pairs" in capsys.readouterr().err
     with pytest.raises(astrozoo.InputError, match=r"columns maps \['x'\], which this model does not read"):
-        astrozoo.predict(str(table_model), [skyserver], columns={"x": "psfMag_u"})
+        astrozoo.predict(str(table_model), [skyserver], columns={"x": "modelMag_u"})
 
 
 def test_columns_is_for_tables_only(radio_model, radio_inputs):
     with pytest.raises(astrozoo.InputError, match="columns names the input tables' columns"):
-        astrozoo.predict(str(radio_model), radio_inputs[:1], columns={"u": "psfMag_u"})
+        astrozoo.predict(str(radio_model), radio_inputs[:1], columns={"u": "modelMag_u"})
 
 
 def test_lightcurve_model_on_stripe82_files(lightcurve_model, data_dir):
