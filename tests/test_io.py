@@ -193,8 +193,16 @@ def test_light_curve_errors_name_the_file(tmp_path):
         read_lightcurve(bad)
     only_r = tmp_path / "r.csv"
     only_r.write_text("time,mag,magerr,band\n1,17,0.1,r\n2,17.1,0.1,r\n")
-    with pytest.raises(InputError, match="no observation in the model's bands"):
+    with pytest.raises(
+        InputError, match=r"no observation in the model's bands \['g', 'i'\]; found bands \['r'\]\.$"
+    ):
         lightcurve_to_sequence(read_lightcurve(only_r), ["g", "i"])
+    upper = tmp_path / "upper.csv"
+    upper.write_text("time,mag,magerr,band\n1,17,0.1,G\n2,17.1,0.1,R\n3,17.2,0.1,V\n")
+    with pytest.raises(
+        InputError, match=r"found bands \['G', 'R', 'V'\]\. Band names are case-sensitive.*\['G', 'R'\]"
+    ):
+        lightcurve_to_sequence(read_lightcurve(upper), ["g", "r"])
 
 
 def test_tables_by_format(data_dir, tmp_path):

@@ -443,8 +443,16 @@ def lightcurve_to_sequence(
         band = np.full(len(band), bands[0])
     keep = np.isin(band, list(bands))
     if not keep.any():
+        found = sorted({str(b) for b in band})
+        other_case = [b for b in found if b.lower() in {m.lower() for m in bands}]
+        hint = (
+            f" Band names are case-sensitive (Johnson-Cousins U, R, I are not SDSS u, r, i): if {other_case} "
+            "are the model's bands, write them as it names them."
+            if other_case
+            else ""
+        )
         raise InputError(
-            f"{source!r}: no observation in the model's bands {list(bands)}; found bands {sorted(set(band))}."
+            f"{source!r}: no observation in the model's bands {list(bands)}; found bands {found}.{hint}"
         )
     time, band = ts.time.mjd[keep], band[keep]
     if "mag" in ts.colnames:
