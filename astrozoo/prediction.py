@@ -93,7 +93,7 @@ def predict(
     model = model_or_name if isinstance(model_or_name, keras.Model) else load(model_or_name)
     model_spec = spec(model)
     keep_columns = _check_keep_columns(keep_columns, model_spec)
-    reading = TableReading(keep_columns, _column_names(columns, model_spec))
+    reading = _TableReading(keep_columns, _column_names(columns, model_spec))
     examples: list[_Example] = []
     buckets: dict[tuple, list[_Example]] = {}
     kind = model_spec.input.kind
@@ -179,7 +179,7 @@ def _check_keep_columns(keep_columns: Sequence[str], model_spec: ModelSpec) -> t
 
 
 @dataclasses.dataclass(frozen=True)
-class TableReading:
+class _TableReading:
     """How `predict` reads table inputs: the columns it copies out, and the inputs' names of model columns."""
 
     keep_columns: tuple[str, ...] = ()
@@ -203,7 +203,7 @@ def _column_names(columns: Mapping[str, str] | None, model_spec: ModelSpec) -> d
     return columns
 
 
-def _examples(inputs, model_spec: ModelSpec, reading: TableReading, spread=None) -> Iterator[_Example]:
+def _examples(inputs, model_spec: ModelSpec, reading: _TableReading, spread=None) -> Iterator[_Example]:
     """The examples of ``inputs``; ``spread`` (`astrozoo.input_range.TrainingSpread`) flags table rows."""
     from astropy.table import Table  # noqa: PLC0415
 
@@ -288,7 +288,7 @@ def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
 
 
 def _table_rows(
-    table, source: str, model_spec: ModelSpec, reading: TableReading, spread=None
+    table, source: str, model_spec: ModelSpec, reading: _TableReading, spread=None
 ) -> Iterator[_Example]:
     expected = model_spec.input
     names = [reading.column_names.get(c, c) for c in expected.columns]  # as the table names them
