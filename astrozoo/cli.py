@@ -105,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MODEL=TABLE",
         action="append",
         default=[],
-        type=_column_names,
+        type=_column_pairs,
         help="table inputs: read a model column from a column the tables name otherwise, "
         "e.g. u=modelMag_u,g=modelMag_g (comma-separated, repeatable)",
     )
@@ -183,7 +183,7 @@ def _at_least_two(text: str) -> int:
     return value
 
 
-def _column_names(text: str) -> dict[str, str]:
+def _column_pairs(text: str) -> dict[str, str]:
     pairs = [pair.strip() for pair in text.split(",") if pair.strip()]
     names = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
     if len(names) != len(pairs) or not all(k.strip() and v.strip() for k, v in names.items()):
