@@ -43,5 +43,21 @@ class InputError(AstrozooError, ValueError):
     """An input file or value that cannot be turned into model input."""
 
 
+class MissingColumnsError(InputError):
+    """A table that lacks columns a model or dataset reads.
+
+    Attributes:
+        missing: the column names not found.
+        other_case: each missing name that the table has in another letter case,
+            mapped to the table's spelling (``{"u": "U"}``), so a caller can say how
+            to read it.
+    """
+
+    def __init__(self, message: str, missing: list[str], other_case: dict[str, str]):
+        super().__init__(message)
+        self.missing = missing
+        self.other_case = other_case
+
+
 class TrainingError(AstrozooError, RuntimeError):
     """A training run that ended without a usable model (e.g. one that learned nothing)."""

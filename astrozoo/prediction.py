@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import keras
 import numpy as np
 
-from astrozoo.errors import AstrozooError, InputError
+from astrozoo.errors import AstrozooError, InputError, MissingColumnsError
 from astrozoo.input_range import InputRangeWarning, training_spread
 from astrozoo.io import (
     FITSHeaderWarning,
@@ -287,12 +287,33 @@ def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
     )
 
 
+def _with_columns_hint(err: MissingColumnsError, model_column: dict[str, str]) -> MissingColumnsError:
+    """``err``, telling how to read the columns it found in another letter case with ``columns=``.
+
+    Args:
+        err: raised by `numeric_cells` for the table's names of the model's columns.
+        model_column: the model's column for each of those table names.
+    """
+    if not err.other_case:
+        return err
+    pairs = {model_column[name]: found for name, found in err.other_case.items()}
+    flag = ",".join(f"{c}={n}" for c, n in pairs.items())
+    return MissingColumnsError(
+        f"{err} Or read them as they are: astrozoo predict --columns {flag} (columns={pairs!r} in Python).",
+        err.missing,
+        err.other_case,
+    )
+
+
 def _table_rows(
     table, source: str, model_spec: ModelSpec, reading: _TableReading, spread=None
 ) -> Iterator[_Example]:
     expected = model_spec.input
     names = [reading.column_names.get(c, c) for c in expected.columns]  # as the table names them
-    rows, unreadable = numeric_cells(table, names, source, expected.missing_value)
+    try:
+        rows, unreadable = numeric_cells(table, names, source, expected.missing_value)
+    except MissingColumnsError as err:
+        raise _with_columns_hint(err, dict(zip(names, expected.columns, strict=True))) from None
     absent = [c for c in reading.keep_columns if c not in table.colnames]
     if absent:
         raise InputError(f"{source!r}: no column {absent} to keep (keep_columns); found {table.colnames}.")

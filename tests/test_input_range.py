@@ -9,6 +9,7 @@ import pytest
 from astropy.table import Table
 
 import astrozoo
+from astrozoo.errors import MissingColumnsError
 from astrozoo.input_range import InputRangeWarning, training_spread
 from astrozoo.io import numeric_cells, table_features
 
@@ -89,3 +90,13 @@ def test_training_tables_refuse_a_text_cell_naming_where_it_is():
     table = Table({"u": ["19.1", "19.0", "x"], "g": [18.0, 18.1, 18.2]})
     with pytest.raises(astrozoo.InputError, match=r"'cat.csv': row 2, column 'u' holds 'x', not a number"):
         table_features(table, ["u", "g"], "cat.csv")
+
+
+def test_training_tables_name_a_column_found_in_another_case_without_the_predict_remedy():
+    """Training reads columns by name with no --columns, so the hint is to rename them."""
+    table = Table({"U": [19.1], "g": [18.0]})
+    with pytest.raises(MissingColumnsError) as caught:
+        table_features(table, ["u", "g"], "cat.csv")
+    assert caught.value.missing == ["u"] and caught.value.other_case == {"u": "U"}
+    assert "case-sensitive" in str(caught.value) and "rename 'U'" in str(caught.value)
+    assert "--columns" not in str(caught.value)

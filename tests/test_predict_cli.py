@@ -224,7 +224,16 @@ def test_a_column_named_in_another_case_is_not_taken_for_the_band_but_named_in_t
     Table({"U": [19.0], "G": [18.0], "R": [17.0], "I": [16.8], "Z": [16.6]}).write(path)
     error = astrozoo.predict(str(table_model), [path])["error"][0]
     assert "missing columns ['u', 'g', 'r']" in error, error
-    assert "case-sensitive" in error and "--columns u=U,g=G,r=R." in error
+    assert "case-sensitive" in error and "rename 'U', 'G', 'R' if they hold the same quantities" in error
+    assert "--columns u=U,g=G,r=R (columns={'u': 'U', 'g': 'G', 'r': 'R'} in Python)." in error
+
+
+def test_the_columns_hint_maps_the_model_column_when_a_mapped_name_is_in_another_case(table_model, tmp_path):
+    path = tmp_path / "query.csv"
+    Table({"MODELMAG_U": [19.0], "g": [18.0], "r": [17.0]}).write(path)
+    error = astrozoo.predict(str(table_model), [path], columns={"u": "modelMag_u"})["error"][0]
+    assert "missing columns ['modelMag_u']" in error, error
+    assert "--columns u=MODELMAG_U (columns={'u': 'MODELMAG_U'} in Python)" in error
 
 
 def test_columns_reads_model_columns_from_the_names_a_table_gives_them(table_model, tmp_path, capsys):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from astrozoo.errors import InputError
+from astrozoo.errors import InputError, MissingColumnsError
 from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
 
 # Published files whose ``#`` header line is known to be wrong: the header as printed -> the real
@@ -126,7 +126,8 @@ def numeric_cells(
     array, so a caller can report that row and go on.
 
     Raises:
-        InputError: a column is missing, or holds no number at all (a text column).
+        MissingColumnsError: a column is missing (an `InputError`).
+        InputError: a column holds no number at all (a text column).
 
     Example:
         >>> from astropy.table import Table
@@ -138,15 +139,16 @@ def numeric_cells(
     if missing:
         other_case = {c: n for c in missing for n in table.colnames if n.lower() == c.lower()}
         hint = (
-            " Column names are case-sensitive, as band names are (Cousins I is not SDSS i); if "
-            f"{', '.join(repr(n) for n in other_case.values())} hold the same quantities, rename them or "
-            f"map them: astrozoo predict --columns {','.join(f'{c}={n}' for c, n in other_case.items())}."
+            " Column names are case-sensitive, as band names are (Cousins I is not SDSS i); rename "
+            f"{', '.join(repr(n) for n in other_case.values())} if they hold the same quantities."
             if other_case
             else ""
         )
-        raise InputError(
+        raise MissingColumnsError(
             f"{source!r}: missing columns {missing}. Expected columns {list(columns)}; "
-            f"found {table.colnames}.{hint}"
+            f"found {table.colnames}.{hint}",
+            missing,
+            other_case,
         )
     fill = np.nan if missing_value is None else missing_value
     values = np.empty((len(table), len(columns)), dtype=np.float32)
