@@ -7,7 +7,13 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from astrozoo.builders.registry import dense_stack, output_head, register_builder, temperature_scaled
+from astrozoo.builders.registry import (
+    dense_stack,
+    logit_adjusted,
+    output_head,
+    register_builder,
+    temperature_scaled,
+)
 from astrozoo.layers import TabularFeatures
 from astrozoo.spec import InputSpec
 
@@ -36,6 +42,7 @@ def mlp(
     log_features: Sequence[str] = (),
     missing_value: float | None = None,
     noise_stddev: float = 0.05,
+    logit_adjustment: Sequence[float] | None = None,
     temperature: float = 1.0,
     input_info: dict | None = None,
     adapt_data: np.ndarray | None = None,
@@ -61,6 +68,10 @@ def mlp(
         missing_value: sentinel marking missing values (e.g. -99.99).
         noise_stddev: standard deviation of the training-only Gaussian noise
             added to normalized features.
+        logit_adjustment: one number per class, added to its log-probability before a final
+            softmax (`astrozoo.layers.LogitAdjustment`): ``-tau * log(class_weight)`` undoes a
+            fraction ``tau`` of the class weights used in training (see
+            `astrozoo.training.logit_adjustment_for`); None: unchanged.
         temperature: divides the log-probabilities before a final softmax (temperature
             scaling, which `astrozoo.training.calibrate` fits on validation data); 1: unchanged.
         input_info: extra description of the input, e.g. ``{"units": "mag"}``.
@@ -100,5 +111,6 @@ def mlp(
     x = normalization(x)
     x = keras.layers.GaussianNoise(float(noise_stddev), name="augmentation")(x)
     x = dense_stack(x, hidden_units, dropout, batch_norm, activation, prefix="hidden")
-    outputs = temperature_scaled(output_head(x, task, class_names, target_names), task, temperature)
+    outputs = logit_adjusted(output_head(x, task, class_names, target_names), task, logit_adjustment)
+    outputs = temperature_scaled(outputs, task, temperature)
     return keras.Model(inputs, outputs, name="mlp")

@@ -6,7 +6,13 @@ from collections.abc import Sequence
 
 import keras
 
-from astrozoo.builders.registry import dense_stack, output_head, register_builder, temperature_scaled
+from astrozoo.builders.registry import (
+    dense_stack,
+    logit_adjusted,
+    output_head,
+    register_builder,
+    temperature_scaled,
+)
 from astrozoo.layers import LightCurvePreprocessing
 from astrozoo.spec import InputSpec
 
@@ -42,6 +48,7 @@ def recurrent(
     noise_stddev: float = 0.02,
     period_search: dict | None = None,
     append_scatter: bool = False,
+    logit_adjustment: Sequence[float] | None = None,
     temperature: float = 1.0,
     input_info: dict | None = None,
 ) -> keras.Model:
@@ -71,6 +78,10 @@ def recurrent(
             The input then has a phase channel first and log10(period) last.
         append_scatter: give the network each light curve's log10 scatter
             (its amplitude), which the per-curve normalization removes.
+        logit_adjustment: one number per class, added to its log-probability before a final
+            softmax (`astrozoo.layers.LogitAdjustment`): ``-tau * log(class_weight)`` undoes a
+            fraction ``tau`` of the class weights used in training (see
+            `astrozoo.training.logit_adjustment_for`); None: unchanged.
         temperature: divides the log-probabilities before a final softmax (temperature
             scaling, which `astrozoo.training.calibrate` fits on validation data); 1: unchanged.
         input_info: description of the input, e.g. ``{"units": "mag"}``.
@@ -107,5 +118,6 @@ def recurrent(
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="dense")
     if dropout:
         x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
-    outputs = temperature_scaled(output_head(x, task, class_names, target_names), task, temperature)
+    outputs = logit_adjusted(output_head(x, task, class_names, target_names), task, logit_adjustment)
+    outputs = temperature_scaled(outputs, task, temperature)
     return keras.Model(inputs, outputs, name=f"recurrent_{cell}")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import keras
 
 from astrozoo.errors import ConfigError
-from astrozoo.layers.calibration import TemperatureScaling, check_temperature
+from astrozoo.layers.calibration import LogitAdjustment, TemperatureScaling, check_offsets, check_temperature
 from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec
 
 BUILDERS: dict[str, Callable[..., keras.Model]] = {}
@@ -163,6 +163,22 @@ def output_head(x, task: str, class_names, target_names):
     n = check_outputs(task, class_names, target_names)
     activation = "softmax" if task == "classification" else None
     return keras.layers.Dense(n, activation=activation, name="predictions", dtype="float32")(x)
+
+
+def logit_adjusted(outputs, task: str, adjustment=None):
+    """``outputs`` followed by `LogitAdjustment`, unless ``adjustment`` is None (then unchanged).
+
+    Raises:
+        ValueError: a regressor given an adjustment, or one that is not one finite number per class.
+    """
+    if adjustment is None:
+        return outputs
+    if task != "classification":
+        raise ValueError(
+            f"logit_adjustment shifts class probabilities; a regressor has none. Received: {adjustment}"
+        )
+    offsets = check_offsets(adjustment, n_classes=outputs.shape[-1])
+    return LogitAdjustment(offsets, name="logit_adjustment", dtype="float32")(outputs)
 
 
 def temperature_scaled(outputs, task: str, temperature: float = 1.0):

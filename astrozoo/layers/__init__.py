@@ -5,7 +5,7 @@ a model's config and nothing has to be re-applied by hand at inference time.
 """
 
 from astrozoo.layers.augmentation import DihedralAverage, DihedralViews, RandomDihedral
-from astrozoo.layers.calibration import TemperatureScaling
+from astrozoo.layers.calibration import LogitAdjustment, TemperatureScaling
 from astrozoo.layers.equivariant import (
     DihedralBatchNormalization,
     DihedralConv2D,
@@ -25,6 +25,7 @@ __all__ = [
     "DihedralViews",
     "ImagePreprocessing",
     "LightCurvePreprocessing",
+    "LogitAdjustment",
     "RandomDihedral",
     "TabularFeatures",
     "TemperatureScaling",
