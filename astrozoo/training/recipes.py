@@ -30,6 +30,7 @@ from astrozoo.io.period_prior import PeriodPrior
 from astrozoo.spec import spec
 from astrozoo.training.calibration import calibrate
 from astrozoo.training.fitting import TRAINING_SETTINGS, balanced_class_weights, fit, training_settings
+from astrozoo.training.logit_adjustment import adjust_logits, logit_adjustment_for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,6 +255,22 @@ def _photoz_mlp(splits, epochs, verbose, overrides=None):
     return model
 
 
+# The class weights (inverse frequency to the power 0.5) let the rare classes be learned, but then make them
+# over-predicted: 9-11 LPVs called RCB in each of the validation and test splits, against 3 RCB stars in
+# each. Adopted: the trained network's log-probabilities shifted by -0.4 log(weight) (`adjust_logits`),
+# undoing 40% of the weighting in its decisions. The fraction was chosen on the held-out predictions of the
+# recipe's 4-fold CV of train+validation (`astrozoo cv ogle-mlp --predictions`, test unused). Bar written
+# before: a fraction chosen on 3 folds' held-out predictions and scored on the 4th (grid 0-1.5) must raise
+# the pooled macro-F1 by >= 0.010 and be better on >= 3 of 4 folds; then the fraction that maximises seeds 0
+# and 1 pooled together must gain >= 0.005 on seed 1. Seed 0: 0.8053 -> 0.8406 (fractions chosen 0.4 / 0.6
+# / 0.6 / 0.6; folds 0.806 / 0.806 / 0.796 / 0.815 -> 0.840 / 0.814 / 0.819 / 0.892). Over both seeds: 0.3
+# 0.834, 0.4 0.849, 0.5 0.845, 0.6 0.846, 0.7 0.831 (beyond 0.6 aCep stars go to Cep and RRLyr). Seed 1 at
+# 0.4: 0.8055 -> 0.8514, better on 4 of 4 folds. Most of the gain is RCB (F1 0.19-0.20 -> 0.42-0.50 on 16
+# stars), then DPV; the held-out calibration error fell too (seed 0: 0.00057 -> 0.00013 at 0.5; log loss
+# 0.0049 -> 0.0036).
+OGLE_WEIGHTING_UNDONE = 0.4
+
+
 def _ogle_mlp(splits, epochs, verbose, overrides=None):
     model = build_with(builders.mlp, dict(
         features=ogle3.FEATURES, class_names=ogle3.CLASSES, colours=[("V", "I")], log_features=["P_1", "A_1"],
@@ -262,7 +279,7 @@ def _ogle_mlp(splits, epochs, verbose, overrides=None):
     ), overrides)  # fmt: skip
     weights = balanced_class_weights(splits["train"].y, len(ogle3.CLASSES), power=0.5)
     fit_with(model, splits, epochs, verbose, overrides, batch_size=512, patience=8, class_weight=weights)
-    return model
+    return adjust_logits(model, logit_adjustment_for(weights, OGLE_WEIGHTING_UNDONE))
 
 
 def _images(image_size, channels, crop_fraction=1.0, field_of_view_arcsec=None):
@@ -700,9 +717,17 @@ RECIPES = {
                 "Classes are very imbalanced (LPV ~86%, RCB < 0.01%): read per-class F1, not accuracy.",
                 "Fourier parameters are missing (-99.99) for most LPVs; the model sees missing-value flags.",
                 "OGLE-III fields (LMC, SMC, Galactic bulge) and I/V photometry only.",
-                "The rarest classes dominate the macro-F1, so it is known only roughly: 0.817 on the test "
-                "split (95% interval 0.771-0.859, with 3 RCB stars) and 0.805 in a 4-fold cross-validation "
-                "of train+validation (271,644 stars; 95% interval 0.788-0.822), against the 0.80 aimed for.",
+                "Trained with class weights (inverse frequency to the power 0.5) so that the rare classes "
+                "are learned, then 40% of that weighting undone in its decisions (logit adjustment, the "
+                "fraction chosen by cross-validation for macro-F1): the rare classes are still favoured "
+                "beyond their catalogue frequencies. On the test split 4 of 41,230 LPVs are called RCB, and "
+                "2 of the 3 RCB stars LPV: with a catalogue period, RCB stars look like LPVs in these "
+                "features.",
+                "The rarest classes dominate the macro-F1, so it is known only roughly: 0.848 on the test "
+                "split (95% interval 0.788-0.904, with 3 RCB stars) and 0.848 in a 4-fold cross-validation "
+                "of train+validation (271,644 stars; 95% interval 0.815-0.875), against the 0.80 aimed for. "
+                "That cross-validation also chose the 40%; choosing it inside each fold instead scored 0.841 "
+                "and 0.851 for two seeds, against 0.805 and 0.806 without the adjustment.",
             ),
         ),
         Recipe(
