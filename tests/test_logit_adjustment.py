@@ -7,8 +7,12 @@ import numpy as np
 import pytest
 
 import astrozoo
+from astrozoo.datasets import Split, ogle3
+from astrozoo.errors import ConfigError
 from astrozoo.layers import LogitAdjustment, TemperatureScaling
 from astrozoo.training import adjust_logits, balanced_class_weights, logit_adjustment_for
+from astrozoo.training.fitting import training_settings
+from astrozoo.training.recipes import OGLE_WEIGHTING_UNDONE, fit_with
 
 
 def _softmax(logits):
@@ -80,3 +84,22 @@ def test_adjusting_twice_adds_the_offsets_and_a_temperature_stays_last():
     regressor = astrozoo.builders.mlp(["g"], task="regression", target_names=["z"])
     with pytest.raises(ValueError, match="Only classifiers have logits to adjust"):
         adjust_logits(regressor, [1.0])
+
+
+def test_undo_class_weights_is_a_fraction_and_needs_class_weights():
+    with pytest.raises(ConfigError, match="undo_class_weights must be a fraction >= 0"):
+        training_settings({"undo_class_weights": -0.5})
+    x = np.zeros((8, 2), "float32")
+    split = Split(x, np.array([0, 1] * 4), np.arange(8))
+    model = astrozoo.builders.mlp(["g", "r"], class_names=["a", "b"])
+    with pytest.raises(ConfigError, match="trains without class weights, so there are none to undo"):
+        fit_with(model, {"train": split, "validation": split}, 1, 0, {"undo_class_weights": 0.4})
+
+
+def test_the_shipped_ogle_mlp_undoes_40_percent_of_its_training_class_weights(data_dir):
+    """Its offsets are what the recipe computes from the training split, so `astrozoo train` rewrites them."""
+    weights = balanced_class_weights(ogle3.load_splits(data_dir)["train"].y, len(ogle3.CLASSES), power=0.5)
+    shipped = astrozoo.resolve_spec("ogle-mlp").arguments["logit_adjustment"]
+    assert OGLE_WEIGHTING_UNDONE == 0.4
+    np.testing.assert_allclose(shipped, logit_adjustment_for(weights, 0.4), rtol=1e-12)
+    assert shipped[ogle3.CLASSES.index("RCB")] < shipped[ogle3.CLASSES.index("LPV")] - 1.5

@@ -16,10 +16,12 @@ from astrozoo.training.mixup import MixupBatches, one_hot_labels
 SCHEDULES = ("plateau", "cosine")
 TRAINING_SETTINGS = (
     "learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm", "weight_averaging",
-    "weight_decay", "mixup", "label_smoothing", "calibrate",
+    "weight_decay", "mixup", "label_smoothing", "calibrate", "undo_class_weights",
 )  # fmt: skip
-"""Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`), and ``calibrate``:
-whether `astrozoo.training.recipes.fit_members` temperature-scales the trained model on validation."""
+"""Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`); ``calibrate``:
+whether `astrozoo.training.recipes.fit_members` temperature-scales the trained model on validation; and
+``undo_class_weights``: the fraction of a recipe's class weights that `astrozoo.training.recipes.fit_with`
+undoes in the trained model's decisions (`astrozoo.training.adjust_logits`)."""
 
 
 def training_settings(overrides: dict | None, **recipe_settings) -> dict:
@@ -52,6 +54,8 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             valid, expected = isinstance(value, bool), "true or false"
         elif key == "weight_decay":
             valid, expected = number and value >= 0, "a number >= 0"
+        elif key == "undo_class_weights":
+            valid, expected = number and value >= 0, "a fraction >= 0 (0: keep the weighted decisions)"
         elif key == "mixup":
             valid, expected = number and value >= 0, "a number >= 0 (0: off)"
         elif key == "label_smoothing":

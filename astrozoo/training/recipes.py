@@ -140,16 +140,33 @@ def build_with(builder: Callable[..., keras.Model], arguments: dict, overrides: 
 
 
 def fit_with(model: keras.Model, splits: dict[str, Split], epochs: int, verbose: int, overrides: dict | None,
-             **recipe_settings) -> keras.callbacks.History:  # fmt: skip
+             **recipe_settings) -> keras.Model:  # fmt: skip
     """`fit` on the train and validation splits with a recipe's settings, replaced by ``--set`` ones.
 
     ``astrozoo cv radio-cnn --set learning_rate=3e-4 --set schedule=cosine`` compares
     another learning rate and schedule with the recipe's (see
-    `astrozoo.training.fitting.TRAINING_SETTINGS`).
+    `astrozoo.training.fitting.TRAINING_SETTINGS`). With ``undo_class_weights`` (a
+    fraction), the trained model is rebuilt so that its decisions undo that fraction of
+    the ``class_weight`` it was trained with (`logit_adjustment_for`).
+
+    Returns:
+        The trained model: ``model`` itself, or its logit-adjusted rebuild.
+
+    Raises:
+        ConfigError: ``undo_class_weights`` for a recipe that trains without class weights.
     """
     settings = training_settings(overrides, **recipe_settings)
     settings.pop("calibrate", None)  # not a fit argument: fit_members calibrates after training
-    return fit(model, splits["train"], splits["validation"], epochs, verbose=verbose, **settings)
+    undone = settings.pop("undo_class_weights", 0.0)
+    if undone and settings.get("class_weight") is None:
+        raise ConfigError(
+            f"--set undo_class_weights={undone}: this recipe trains without class weights, so there are "
+            "none to undo."
+        )
+    fit(model, splits["train"], splits["validation"], epochs, verbose=verbose, **settings)
+    if not undone:
+        return model
+    return adjust_logits(model, logit_adjustment_for(settings["class_weight"], undone))
 
 
 def fit_members(
@@ -211,8 +228,7 @@ def _sdss_mlp(splits, epochs, verbose, overrides=None):
         hidden_units=(256, 256, 128), dropout=0.1, noise_stddev=0.02,
         input_info={"units": "mag"}, adapt_data=splits["train"].x,
     ), overrides)  # fmt: skip
-    fit_with(model, splits, epochs, verbose, overrides, batch_size=64, patience=25)
-    return model
+    return fit_with(model, splits, epochs, verbose, overrides, batch_size=64, patience=25)
 
 
 def _photoz_mlp(splits, epochs, verbose, overrides=None):
@@ -250,24 +266,23 @@ def _photoz_mlp(splits, epochs, verbose, overrides=None):
         hidden_units=(512, 512, 256), dropout=0.0, batch_norm=False, noise_stddev=0.0,
         input_info={"units": "mag"}, adapt_data=splits["train"].x,
     ), overrides)  # fmt: skip
-    fit_with(model, splits, epochs, verbose, overrides, batch_size=32, patience=40, weight_averaging=0.99,
-             loss=keras.losses.Huber(delta=0.01))  # fmt: skip
-    return model
+    return fit_with(model, splits, epochs, verbose, overrides, batch_size=32, patience=40,
+                    weight_averaging=0.99, loss=keras.losses.Huber(delta=0.01))  # fmt: skip
 
 
 # The class weights (inverse frequency to the power 0.5) let the rare classes be learned, but then make them
 # over-predicted: 9-11 LPVs called RCB in each of the validation and test splits, against 3 RCB stars in
-# each. Adopted: the trained network's log-probabilities shifted by -0.4 log(weight) (`adjust_logits`),
-# undoing 40% of the weighting in its decisions. The fraction was chosen on the held-out predictions of the
-# recipe's 4-fold CV of train+validation (`astrozoo cv ogle-mlp --predictions`, test unused). Bar written
-# before: a fraction chosen on 3 folds' held-out predictions and scored on the 4th (grid 0-1.5) must raise
-# the pooled macro-F1 by >= 0.010 and be better on >= 3 of 4 folds; then the fraction that maximises seeds 0
-# and 1 pooled together must gain >= 0.005 on seed 1. Seed 0: 0.8053 -> 0.8406 (fractions chosen 0.4 / 0.6
-# / 0.6 / 0.6; folds 0.806 / 0.806 / 0.796 / 0.815 -> 0.840 / 0.814 / 0.819 / 0.892). Over both seeds: 0.3
-# 0.834, 0.4 0.849, 0.5 0.845, 0.6 0.846, 0.7 0.831 (beyond 0.6 aCep stars go to Cep and RRLyr). Seed 1 at
-# 0.4: 0.8055 -> 0.8514, better on 4 of 4 folds. Most of the gain is RCB (F1 0.19-0.20 -> 0.42-0.50 on 16
-# stars), then DPV; the held-out calibration error fell too (seed 0: 0.00057 -> 0.00013 at 0.5; log loss
-# 0.0049 -> 0.0036).
+# each. Adopted: the trained network's log-probabilities shifted by -0.4 log(weight) (`adjust_logits`;
+# `--set undo_class_weights=0` trains the recipe before), undoing 40% of the weighting in its decisions. The
+# fraction was chosen on the held-out predictions of the recipe's 4-fold CV of train+validation (`astrozoo
+# cv ogle-mlp --predictions`, test unused). Bar written before: a fraction chosen on 3 folds' held-out
+# predictions and scored on the 4th (grid 0-1.5) must raise the pooled macro-F1 by >= 0.010 and be better on
+# >= 3 of 4 folds; then the fraction that maximises seeds 0 and 1 pooled together must gain >= 0.005 on seed
+# 1. Seed 0: 0.8053 -> 0.8406 (fractions chosen 0.4 / 0.6 / 0.6 / 0.6; folds 0.806 / 0.806 / 0.796 / 0.815
+# -> 0.840 / 0.814 / 0.819 / 0.892). Over both seeds: 0.3 0.834, 0.4 0.849, 0.5 0.845, 0.6 0.846, 0.7 0.831
+# (beyond 0.6 aCep stars go to Cep and RRLyr). Seed 1 at 0.4: 0.8055 -> 0.8514, better on 4 of 4 folds. Most
+# of the gain is RCB (F1 0.19-0.20 -> 0.42-0.50 on 16 stars), then DPV; the held-out calibration error fell
+# too (seed 0: 0.00057 -> 0.00013 at 0.5; log loss 0.0049 -> 0.0036).
 OGLE_WEIGHTING_UNDONE = 0.4
 
 
@@ -278,8 +293,8 @@ def _ogle_mlp(splits, epochs, verbose, overrides=None):
         input_info={"units": "mag, days"}, adapt_data=splits["train"].x,
     ), overrides)  # fmt: skip
     weights = balanced_class_weights(splits["train"].y, len(ogle3.CLASSES), power=0.5)
-    fit_with(model, splits, epochs, verbose, overrides, batch_size=512, patience=8, class_weight=weights)
-    return adjust_logits(model, logit_adjustment_for(weights, OGLE_WEIGHTING_UNDONE))
+    return fit_with(model, splits, epochs, verbose, overrides, batch_size=512, patience=8,
+                    class_weight=weights, undo_class_weights=OGLE_WEIGHTING_UNDONE)  # fmt: skip
 
 
 def _images(image_size, channels, crop_fraction=1.0, field_of_view_arcsec=None):
@@ -365,8 +380,7 @@ def _radio_cnn(splits, epochs, verbose, overrides=None):
                     "pixel_scale_arcsec": mirabest.PIXEL_SCALE_ARCSEC,
                     "field_of_view_arcsec": RADIO["field_of_view_arcsec"]},
     ), overrides)  # fmt: skip
-    fit_with(model, splits, epochs, verbose, overrides, batch_size=32, patience=30)
-    return model
+    return fit_with(model, splits, epochs, verbose, overrides, batch_size=32, patience=30)
 
 
 RR_LYRAE_PERIODS = {"min_period": 0.2, "max_period": 1.2}
@@ -486,8 +500,9 @@ def _rrlyrae(cell):
             period_search=RR_LYRAE_PERIODS, append_scatter=True, input_info={"units": "mag"},  # + prior
         ), overrides)  # fmt: skip
         weights = balanced_class_weights(splits["train"].y, 2)
-        fit_with(model, splits, epochs, verbose, overrides, batch_size=16, patience=20, class_weight=weights)
-        return model
+        return fit_with(
+            model, splits, epochs, verbose, overrides, batch_size=16, patience=20, class_weight=weights
+        )
 
     return build_and_fit
 
@@ -568,8 +583,9 @@ def _galaxy_resnet(splits, epochs, verbose, overrides=None):
         dropout=0.3, normalize="per_image", augment="dihedral", tta=True,
         input_info={"bands": ["g", "r", "i"], "units": "JPEG 0-255"},
     ), overrides)  # fmt: skip
-    fit_with(model, splits, epochs, verbose, overrides, batch_size=32, patience=30, weight_averaging=0.99)
-    return model
+    return fit_with(
+        model, splits, epochs, verbose, overrides, batch_size=32, patience=30, weight_averaging=0.99
+    )
 
 
 # Crop chosen on validation, top two blocks fine-tuned: 0.5 gave 0.759 (from scratch 0.611), 0.8 gave 0.630.
@@ -644,9 +660,8 @@ def _rings_resnet(splits, epochs, verbose, overrides=None):
     fit(model, splits["train"], splits["validation"], max(epochs // 3, 1), batch_size=16, patience=10,
         verbose=verbose)  # fmt: skip
     builders.set_trainable_blocks(model, None)  # 2. fine-tune the whole network (--set changes this stage)
-    fit_with(model, splits, epochs, verbose, overrides, batch_size=16, learning_rate=1e-4, patience=15,
-             weight_averaging=0.99)  # fmt: skip
-    return model
+    return fit_with(model, splits, epochs, verbose, overrides, batch_size=16, learning_rate=1e-4, patience=15,
+                    weight_averaging=0.99)  # fmt: skip
 
 
 # The card's from-scratch comparison, cross-validated on the same 3 folds as the recipe (a script that
