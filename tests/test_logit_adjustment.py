@@ -103,3 +103,23 @@ def test_the_shipped_ogle_mlp_undoes_40_percent_of_its_training_class_weights(da
     assert OGLE_WEIGHTING_UNDONE == 0.4
     np.testing.assert_allclose(shipped, logit_adjustment_for(weights, 0.4), rtol=1e-12)
     assert shipped[ogle3.CLASSES.index("RCB")] < shipped[ogle3.CLASSES.index("LPV")] - 1.5
+
+
+def test_every_classifier_builder_takes_an_adjustment_and_an_ensemble_adjusts_its_average(tmp_path):
+    cnn = astrozoo.builders.cnn(class_names=["FRI", "FRII"], image_size=(16, 16), filters=[4], dense_units=[],
+                                logit_adjustment=[0.3, -0.3])  # fmt: skip
+    resnet = astrozoo.builders.resnet_transfer(class_names=["ring", "non_ring"], image_size=(32, 32),
+                                               compact_widths=[4], compact_blocks=[1],
+                                               logit_adjustment=[0.0, 1.0])  # fmt: skip
+    assert cnn.get_layer("logit_adjustment").offsets == [0.3, -0.3]
+    assert resnet.get_layer("logit_adjustment").offsets == [0.0, 1.0]
+
+    members = [astrozoo.builders.mlp(["g", "r"], class_names=["a", "b"]) for _ in range(2)]
+    ensemble = astrozoo.builders.ensemble_of(members)
+    adjusted = adjust_logits(ensemble, [0.0, float(np.log(4.0))])
+    x = np.random.default_rng(4).normal(size=(5, 2)).astype("float32")
+    average = np.mean([m.predict(x, verbose=0) for m in members], axis=0)
+    offsets = np.array([0.0, np.log(4.0)])
+    np.testing.assert_allclose(adjusted.predict(x, verbose=0), _softmax(np.log(average) + offsets), atol=1e-5)
+    folder = astrozoo.save(adjusted, tmp_path / "ensemble", name="ensemble")
+    assert astrozoo.spec(astrozoo.load(folder)).arguments["logit_adjustment"] == [0.0, np.log(4.0)]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
-from astrozoo.builders.registry import dense_stack, output_head, register_builder, temperature_scaled
+from astrozoo.builders.registry import adjusted_probabilities, dense_stack, output_head, register_builder
 from astrozoo.layers import (
     DihedralAverage,
     DihedralBatchNormalization,
@@ -62,11 +62,11 @@ def image_front(inputs, image_size, crop_fraction, stretch, normalize, scale, au
     return DihedralViews(name="tta_views")(x) if tta else x
 
 
-def image_head_output(x, task, class_names, target_names, tta: bool, temperature: float):
-    """The output layer, averaged over the 8 test-time views when ``tta``, then temperature-scaled."""
+def image_head_output(x, task, class_names, target_names, tta: bool, logit_adjustment, temperature: float):
+    """The output layer, averaged over the 8 test-time views when ``tta``, then `adjusted_probabilities`."""
     outputs = output_head(x, task, class_names, target_names)
     outputs = DihedralAverage(name="tta_average")(outputs) if tta else outputs
-    return temperature_scaled(outputs, task, temperature)
+    return adjusted_probabilities(outputs, task, logit_adjustment, temperature)
 
 
 @register_builder("cnn", input_spec=image_input_spec)
@@ -92,6 +92,7 @@ def cnn(
     tta: bool = False,
     equivariant: bool = False,
     head_pooling: str = "flatten",
+    logit_adjustment: Sequence[float] | None = None,
     temperature: float = 1.0,
     input_info: dict | None = None,
 ) -> keras.Model:
@@ -133,6 +134,10 @@ def cnn(
             every position (the head knows where a feature is), ``"average"`` or
             ``"max"`` pool over positions (far fewer head weights; the head then
             sees only which features are present).
+        logit_adjustment: one number per class, added to its log-probability before a final
+            softmax (`astrozoo.layers.LogitAdjustment`): ``-tau * log(class_weight)`` undoes a
+            fraction ``tau`` of the class weights used in training (see
+            `astrozoo.training.logit_adjustment_for`); None: unchanged.
         temperature: divides the log-probabilities before a final softmax (temperature
             scaling, which `astrozoo.training.calibrate` fits on validation data); 1: unchanged.
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``,
@@ -178,7 +183,7 @@ def cnn(
     x = _head_pooling(head_pooling)(x)
     x = keras.layers.Dropout(float(dropout), name="flatten_dropout")(x) if dropout else x
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="fc")
-    outputs = image_head_output(x, task, class_names, target_names, tta, temperature)
+    outputs = image_head_output(x, task, class_names, target_names, tta, logit_adjustment, temperature)
     return keras.Model(inputs, outputs, name="cnn")
 
 

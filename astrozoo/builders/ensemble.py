@@ -10,10 +10,10 @@ import keras
 from astrozoo.builders.registry import (
     BUILDERS,
     INPUT_SPECS,
+    adjusted_probabilities,
     build_from_config,
     copy_weights,
     register_builder,
-    temperature_scaled,
 )
 from astrozoo.errors import ConfigError
 from astrozoo.spec import spec
@@ -49,7 +49,11 @@ def _complete_member_arguments(args: dict) -> dict:
     describe=lambda a: a["member_arguments"],
 )
 def ensemble(
-    member_builder: str, member_arguments: dict, members: int = 5, temperature: float = 1.0
+    member_builder: str,
+    member_arguments: dict,
+    members: int = 5,
+    logit_adjustment: Sequence[float] | None = None,
+    temperature: float = 1.0,
 ) -> keras.Model:
     """Builds a deep ensemble: ``members`` copies of one architecture whose outputs are averaged.
 
@@ -68,6 +72,8 @@ def ensemble(
         member_arguments: that builder's arguments (the members' recorded
             ``spec(model).arguments``).
         members: number of members (at least 2).
+        logit_adjustment: offsets added to the averaged log-probabilities, one per class
+            (see `astrozoo.training.adjust_logits`); None: unchanged.
         temperature: temperature scaling of the averaged probabilities (see
             `astrozoo.training.calibrate`); 1: unchanged.
 
@@ -86,7 +92,7 @@ def ensemble(
         member.name = f"member_{i}"
         outputs.append(member(inputs if len(inputs) > 1 else inputs[0]))
     average = keras.layers.Average(name="predictions", dtype="float32")(outputs)
-    average = temperature_scaled(average, spec(copies[0]).task, temperature)
+    average = adjusted_probabilities(average, spec(copies[0]).task, logit_adjustment, temperature)
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], average, name=f"{member_builder}_ensemble")
 
 

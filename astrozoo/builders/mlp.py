@@ -8,11 +8,10 @@ import keras
 import numpy as np
 
 from astrozoo.builders.registry import (
+    adjusted_probabilities,
     dense_stack,
-    logit_adjusted,
     output_head,
     register_builder,
-    temperature_scaled,
 )
 from astrozoo.layers import TabularFeatures
 from astrozoo.spec import InputSpec
@@ -111,6 +110,7 @@ def mlp(
     x = normalization(x)
     x = keras.layers.GaussianNoise(float(noise_stddev), name="augmentation")(x)
     x = dense_stack(x, hidden_units, dropout, batch_norm, activation, prefix="hidden")
-    outputs = logit_adjusted(output_head(x, task, class_names, target_names), task, logit_adjustment)
-    outputs = temperature_scaled(outputs, task, temperature)
+    outputs = adjusted_probabilities(
+        output_head(x, task, class_names, target_names), task, logit_adjustment, temperature
+    )
     return keras.Model(inputs, outputs, name="mlp")

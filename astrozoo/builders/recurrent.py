@@ -7,11 +7,10 @@ from collections.abc import Sequence
 import keras
 
 from astrozoo.builders.registry import (
+    adjusted_probabilities,
     dense_stack,
-    logit_adjusted,
     output_head,
     register_builder,
-    temperature_scaled,
 )
 from astrozoo.layers import LightCurvePreprocessing
 from astrozoo.spec import InputSpec
@@ -118,6 +117,7 @@ def recurrent(
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="dense")
     if dropout:
         x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
-    outputs = logit_adjusted(output_head(x, task, class_names, target_names), task, logit_adjustment)
-    outputs = temperature_scaled(outputs, task, temperature)
+    outputs = adjusted_probabilities(
+        output_head(x, task, class_names, target_names), task, logit_adjustment, temperature
+    )
     return keras.Model(inputs, outputs, name=f"recurrent_{cell}")

@@ -181,6 +181,14 @@ def logit_adjusted(outputs, task: str, adjustment=None):
     return LogitAdjustment(offsets, name="logit_adjustment", dtype="float32")(outputs)
 
 
+def adjusted_probabilities(outputs, task: str, logit_adjustment=None, temperature: float = 1.0):
+    """A classifier's probabilities after its `logit_adjusted` offsets, then its `temperature_scaled` one.
+
+    Regressors' outputs pass unchanged when neither is set.
+    """
+    return temperature_scaled(logit_adjusted(outputs, task, logit_adjustment), task, temperature)
+
+
 def temperature_scaled(outputs, task: str, temperature: float = 1.0):
     """``outputs`` followed by `TemperatureScaling`, unless ``temperature`` is 1 (then unchanged).
 

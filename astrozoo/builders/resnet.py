@@ -87,6 +87,7 @@ def resnet_transfer(
     augment: str | None = "dihedral",
     tta: bool = False,
     backbone_source: str | None = None,
+    logit_adjustment: Sequence[float] | None = None,
     temperature: float = 1.0,
     input_info: dict | None = None,
 ) -> keras.Model:
@@ -125,6 +126,10 @@ def resnet_transfer(
         augment: ``"dihedral"``, ``"rotation"``, ``"affine"`` or None (see `astrozoo.builders.cnn`).
         tta: at inference, average the predictions over the 8 flips and rotations.
         backbone_source: the astrozoo model the backbone came from (set for you).
+        logit_adjustment: one number per class, added to its log-probability before a final
+            softmax (`astrozoo.layers.LogitAdjustment`): ``-tau * log(class_weight)`` undoes a
+            fraction ``tau`` of the class weights used in training (see
+            `astrozoo.training.logit_adjustment_for`); None: unchanged.
         temperature: divides the log-probabilities before a final softmax (temperature
             scaling, which `astrozoo.training.calibrate` fits on validation data); 1: unchanged.
         input_info: description of the input: ``bands``, ``units``, ``pixel_scale_arcsec``,
@@ -150,7 +155,7 @@ def resnet_transfer(
         x = keras.layers.Dense(int(width), activation="relu", name=f"head_{i}")(x)
     if dropout:
         x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
-    outputs = image_head_output(x, task, class_names, target_names, tta, temperature)
+    outputs = image_head_output(x, task, class_names, target_names, tta, logit_adjustment, temperature)
     model = keras.Model(inputs, outputs, name="resnet_transfer")
     if trainable_blocks is not None:
         set_trainable_blocks(model, trainable_blocks)
