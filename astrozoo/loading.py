@@ -23,7 +23,7 @@ import keras
 
 from astrozoo import hub, manifest
 from astrozoo.builders import build_from_config
-from astrozoo.builders.registry import complete_arguments, copy_weights
+from astrozoo.builders.registry import complete_arguments, rebuilt
 from astrozoo.card import model_card
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
 from astrozoo.integrity import check_relative_name, file_record, verify_file
@@ -35,7 +35,7 @@ from astrozoo.model_folder import (
     WEIGHTS_FILE,
     read_folder_json,
 )
-from astrozoo.spec import ModelSpec, attach_spec, spec
+from astrozoo.spec import attach_spec, spec
 
 DESCRIPTIVE_FIELDS = ("name", "description", "metrics", "training", "hub", "license", "citation")
 
@@ -79,7 +79,7 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
     try:
         config = {"builder": model_spec.builder, "arguments": model_spec.arguments}
         _write_json(staging / CONFIG_FILE, config)
-        _save_weights_only(model, model_spec, staging / WEIGHTS_FILE)
+        _save_weights_only(model, staging / WEIGHTS_FILE)
         description = model_spec.to_dict()
         for key in ("builder", "arguments"):
             description.pop(key)
@@ -207,16 +207,14 @@ def _load_zoo(name: str, entry: dict) -> keras.Model:
     return model
 
 
-def _save_weights_only(model: keras.Model, model_spec: ModelSpec, path: Path) -> None:
+def _save_weights_only(model: keras.Model, path: Path) -> None:
     """Writes the model's weights without any optimizer state.
 
     Keras stores a compiled model's optimizer variables (Adam keeps two per
     weight) in ``save_weights``; a fresh copy of the architecture holding the
     same weights stores only what inference and fine-tuning need.
     """
-    fresh = build_from_config(model_spec.builder, model_spec.arguments)
-    copy_weights(model, fresh)
-    fresh.save_weights(path)
+    rebuilt(model).save_weights(path)
 
 
 def _umask() -> int:

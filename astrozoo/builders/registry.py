@@ -10,7 +10,7 @@ import keras
 
 from astrozoo.errors import ConfigError
 from astrozoo.layers.calibration import LogitAdjustment, TemperatureScaling, check_offsets, check_temperature
-from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec
+from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec, spec
 
 BUILDERS: dict[str, Callable[..., keras.Model]] = {}
 INPUT_SPECS: dict[str, Callable[[dict], InputSpec]] = {}
@@ -215,6 +215,18 @@ def dense_stack(x, units, dropout: float, batch_norm: bool, activation: str = "r
         if dropout:
             x = keras.layers.Dropout(float(dropout), name=f"{prefix}_{i}_dropout")(x)
     return x
+
+
+def rebuilt(model: keras.Model, **changes) -> keras.Model:
+    """``model`` built again by its own builder, with ``changes`` to its arguments, holding its weights.
+
+    The arguments changed must leave the weights' shapes alone (a temperature, logit
+    offsets); ``rebuilt(model)`` alone is a fresh copy without optimizer state.
+    """
+    model_spec = spec(model)
+    fresh = build_from_config(model_spec.builder, {**model_spec.arguments, **changes})
+    copy_weights(model, fresh)
+    return fresh
 
 
 def copy_weights(source: keras.Model, target: keras.Model) -> None:

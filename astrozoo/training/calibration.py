@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from astrozoo.builders import build_from_config, copy_weights
+from astrozoo.builders.registry import rebuilt
 from astrozoo.layers.calibration import EPSILON
 from astrozoo.spec import spec
 
@@ -113,8 +113,5 @@ def calibrate(model: keras.Model, split) -> tuple[keras.Model, float]:
         raise ValueError(f"Only classifiers can be temperature-scaled. Received a {model_spec.task} model.")
     probabilities = model.predict(split.x, batch_size=256, verbose=0)
     temperature = fit_temperature(probabilities, split.y)
-    arguments = dict(model_spec.arguments)
-    arguments["temperature"] = float(arguments.get("temperature", 1.0)) * temperature
-    calibrated = build_from_config(model_spec.builder, arguments)
-    copy_weights(model, calibrated)
-    return calibrated, temperature
+    before = float(model_spec.arguments.get("temperature", 1.0))
+    return rebuilt(model, temperature=before * temperature), temperature

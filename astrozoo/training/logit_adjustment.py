@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from astrozoo.builders import build_from_config, copy_weights
+from astrozoo.builders.registry import rebuilt
 from astrozoo.spec import spec
 
 
@@ -58,14 +58,11 @@ def adjust_logits(model: keras.Model, offsets) -> keras.Model:
     model_spec = spec(model)
     if model_spec.task != "classification":
         raise ValueError(f"Only classifiers have logits to adjust. Received a {model_spec.task} model.")
-    arguments = dict(model_spec.arguments)
-    before = arguments.get("logit_adjustment") or [0.0] * len(model_spec.class_names)
+    before = model_spec.arguments.get("logit_adjustment") or [0.0] * len(model_spec.class_names)
     if len(offsets) != len(before):
         raise ValueError(
             f"offsets needs one number per class ({len(before)}: {', '.join(model_spec.class_names)}). "
             f"Received {len(offsets)}."
         )
-    arguments["logit_adjustment"] = [float(a) + float(b) for a, b in zip(before, offsets, strict=True)]
-    adjusted = build_from_config(model_spec.builder, arguments)
-    copy_weights(model, adjusted)
-    return adjusted
+    summed = [float(a) + float(b) for a, b in zip(before, offsets, strict=True)]
+    return rebuilt(model, logit_adjustment=summed)
