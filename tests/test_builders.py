@@ -90,6 +90,26 @@ def test_recurrent_ignores_padding():
     np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(padded, verbose=0), atol=1e-6)
 
 
+def test_recurrent_head_summary_hands_the_head_each_curve_constants_and_ignores_padding():
+    """For a folded curve the summary holds log10 period and log10 scatter exactly, padding or not."""
+    model = astrozoo.builders.recurrent(["RRab", "RRc"], bands=["g", "r"], units=(8,), dense_units=(4,),
+                                        period_search={"min_period": 0.2, "max_period": 1.2},
+                                        append_scatter=True, head_summary=True)  # fmt: skip
+    rng = np.random.default_rng(5)
+    x = np.zeros((1, 40, 6), "float32")
+    x[0, :25, :3] = rng.uniform(0.1, 1.0, (25, 3))
+    band = rng.integers(0, 2, 25)
+    x[0, np.arange(25), 3 + band] = 1.0  # one-hot g or r
+    x[0, :25, 5] = np.log10(0.55)
+    summary = keras.Model(model.inputs, model.get_layer("summary").output).predict(x, verbose=0)[0]
+    values = x[0, :25, 1]
+    centred = np.concatenate([values[band == b] - values[band == b].mean() for b in (0, 1)])
+    np.testing.assert_allclose(summary[-2], np.log10(0.55), atol=1e-6)  # the period channel
+    np.testing.assert_allclose(summary[-1], np.log10(np.sqrt(np.mean(centred**2))), atol=1e-5)  # the scatter
+    np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(x[:, :25], verbose=0), atol=1e-6)
+    assert build_from_config("recurrent", astrozoo.spec(model).arguments).get_layer("summary") is not None
+
+
 def test_set_trainable_blocks_freezes_all_but_the_top_blocks():
     model = astrozoo.builders.resnet_transfer(
         ["a", "b"], image_size=(16, 16), compact_widths=(8, 16), compact_blocks=(2, 2)

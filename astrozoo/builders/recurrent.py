@@ -47,6 +47,7 @@ def recurrent(
     noise_stddev: float = 0.02,
     period_search: dict | None = None,
     append_scatter: bool = False,
+    head_summary: bool = False,
     logit_adjustment: Sequence[float] | None = None,
     temperature: float = 1.0,
     input_info: dict | None = None,
@@ -77,6 +78,10 @@ def recurrent(
             The input then has a phase channel first and log10(period) last.
         append_scatter: give the network each light curve's log10 scatter
             (its amplitude), which the per-curve normalization removes.
+        head_summary: also give the head each preprocessed channel's mean over the
+            light curve (for a folded curve this holds its log10 period and, with
+            ``append_scatter``, its log10 scatter exactly), so a decision on period and
+            amplitude (the Bailey diagram) need not pass through the recurrent state.
         logit_adjustment: one number per class, added to its log-probability before a final
             softmax (`astrozoo.layers.LogitAdjustment`): ``-tau * log(class_weight)`` undoes a
             fraction ``tau`` of the class weights used in training (see
@@ -105,6 +110,7 @@ def recurrent(
     x = LightCurvePreprocessing(
         n_bands=len(bands), extra_channels=extra, append_scatter=append_scatter, name="preprocessing"
     )(x)
+    summary = keras.layers.GlobalAveragePooling1D(name="summary")(x) if head_summary else None  # masked mean
     x = keras.layers.GaussianNoise(float(noise_stddev), name="augmentation")(x)
     for i, width in enumerate(units):
         layer = CELLS[cell](
@@ -114,6 +120,8 @@ def recurrent(
             name=f"{cell}_{i}",
         )
         x = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")(x) if bidirectional else layer(x)
+    if summary is not None:
+        x = keras.layers.Concatenate(name="with_summary")([x, summary])
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="dense")
     if dropout:
         x = keras.layers.Dropout(float(dropout), name="head_dropout")(x)
