@@ -129,6 +129,32 @@ def test_predict_reads_the_raw_mlz_catalogue_and_reproduces_the_recorded_nmad(da
 
 
 @pytest.mark.data
+def test_sdss_mlp_calls_main_galaxy_sample_galaxies_of_another_photometry_galaxies(data_dir):
+    """An outside check its card quotes: photoz_mgs's 5000 galaxies, none of them in sdss_dr14's splits."""
+    table = astrozoo.predict("sdss-mlp", [str(data_dir / "photoz_mgs" / "SDSS_MGS.train")])
+    assert len(table) == 5000 and not any(table["error"]), set(table["error"])
+    galaxies = np.mean(np.asarray(table["label"]) == "GALAXY")
+    assert galaxies >= 0.97, f"{galaxies:.3f} of Main Galaxy Sample galaxies called GALAXY (card: 0.980)"
+
+
+@pytest.mark.data
+def test_photoz_mlp_on_sdss_dr14_galaxies_keeps_its_scatter_with_another_photometry(data_dir):
+    """An outside check its card quotes: sdss_dr14's galaxies within the Main Galaxy Sample's limits."""
+    from astrozoo.training.metrics import regression_report
+
+    table = astrozoo.predict(
+        "photoz-mlp", [str(data_dir / "sdss_dr14" / "sdss_dr14.csv")], keep_columns=["class", "redshift", "r"]
+    )
+    assert not any(table["error"]), set(table["error"])
+    z_spec = np.asarray(table["redshift"], dtype=float)
+    magnitude_r = np.asarray(table["r"], dtype=float)
+    inside = (np.asarray(table["class"]) == "GALAXY") & (magnitude_r < 17.77) & (z_spec > 0) & (z_spec < 0.3)
+    report = regression_report(np.asarray(table["prediction"], dtype=float)[inside], z_spec[inside])
+    assert report["n"] == 3782
+    assert report["nmad"] <= 0.0165 and abs(report["bias"]) <= 0.008, report  # card: 0.0152, +0.0049
+
+
+@pytest.mark.data
 def test_radio_cnn_sees_the_same_field_in_untouched_300_pixel_skyview_files(data_dir):
     """MiraBest's original 300x300 SkyView files hold the training cutouts' sources at the centre.
 

@@ -723,6 +723,11 @@ RECIPES = {
                 "compact galaxies from stars: in a 4-fold cross-validation of train+validation with three "
                 "seeds, 177 of 6819 objects (2.6%) were misclassified by all three networks, 79 of them "
                 "galaxies called stars.",
+                "Checked on galaxies it never saw, with another photometry: of the 5000 SDSS Main Galaxy "
+                "Sample galaxies in photoz_mgs (`astrozoo predict sdss-mlp SDSS_MGS.train`), it calls 4899 "
+                "(98.0%) GALAXY, 94 STAR and 7 QSO (574 of the 594 test-split galaxies, 96.6%, are called "
+                "GALAXY). Those called STAR are blue galaxies at low redshift (median z 0.030 and g-r 0.45, "
+                "against 0.093 and 0.83 for the rest).",
             ),
         ),
         Recipe(
@@ -737,6 +742,11 @@ RECIPES = {
             limitations=(
                 "Valid for the SDSS Main Galaxy Sample (r < 17.77, z < 0.3); it extrapolates badly "
                 "to fainter or higher-redshift galaxies.",
+                "Checked on galaxies it never saw, with another photometry: the 3782 sdss_dr14 galaxies with "
+                "r < 17.77 and 0 < z < 0.3 give NMAD 0.0152 (95% interval 0.0146-0.0158), no outliers and a "
+                "bias of +0.0049 in dz/(1+z), against NMAD 0.0146 and bias +0.0001 on the test split. "
+                "Magnitudes measured another way shift its redshifts: check the bias on a sample of your "
+                "own.",
             ),
         ),
         Recipe(
