@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from astrozoo import hub, manifest
 from astrozoo.builders import build_from_config
@@ -171,7 +172,12 @@ def load_folder(folder: str | os.PathLike, records: dict | None = None, **descri
 
 
 def library_versions() -> dict:
-    """Versions of the libraries a saved model depends on."""
+    """Versions of the libraries a saved model depends on, and the platform it was saved on.
+
+    NumPy and astropy compute what recipes fit before training (e.g. rrlyrae's period prior), so a
+    retrain that differs in the last bits can be traced to them or to the machine.
+    """
+    import astropy  # noqa: PLC0415
     import tensorflow as tf  # noqa: PLC0415 (heavy, only needed here)
 
     from astrozoo import __version__  # noqa: PLC0415
@@ -180,7 +186,10 @@ def library_versions() -> dict:
         "astrozoo": __version__,
         "keras": keras.__version__,
         "tensorflow": tf.__version__,
+        "numpy": np.__version__,
+        "astropy": astropy.__version__,
         "python": platform.python_version(),
+        "platform": platform.platform(),
     }
 
 

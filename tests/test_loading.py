@@ -26,7 +26,8 @@ def test_folder_holds_config_weights_and_metadata(saved):
     metadata = json.loads((folder / "metadata.json").read_text())
     assert set(metadata["files"]) == {"config.json", "model.weights.h5"}
     assert metadata["parameter_count"] == model.count_params()
-    assert {"astrozoo", "keras", "tensorflow", "python"} <= set(metadata["versions"])
+    recorded = {"astrozoo", "keras", "tensorflow", "numpy", "astropy", "python", "platform"}
+    assert recorded <= set(metadata["versions"])
     assert metadata["spec"]["class_names"] == ["STAR", "GALAXY", "QSO"]
     assert not list(folder.parent.glob(".model.*")), "staging folders must not be left behind"
 
