@@ -172,7 +172,7 @@ def load_folder(folder: str | os.PathLike, records: dict | None = None, **descri
 
 
 def library_versions() -> dict:
-    """Versions of the libraries a saved model depends on, and the platform it was saved on.
+    """Versions of the libraries a saved model depends on, and the system it was saved on (e.g. Linux x86_64).
 
     NumPy and astropy compute what recipes fit before training (e.g. rrlyrae's period prior), so a
     retrain that differs in the last bits can be traced to them or to the machine.
@@ -189,7 +189,7 @@ def library_versions() -> dict:
         "numpy": np.__version__,
         "astropy": astropy.__version__,
         "python": platform.python_version(),
-        "platform": platform.platform(),
+        "platform": f"{platform.system()} {platform.machine()}",  # no host or kernel: metadata is published
     }
 
 
