@@ -813,8 +813,9 @@ RECIPES = {
                 "Rerun later with seeds 0 and 1 (318/322 and 316/322), every error of that cross-validation "
                 "was an RRc star with a catalogue period of 0.39-0.43 days, where RRc and RRab periods "
                 "overlap, though their amplitudes mostly do not: in all 379 files, 12 of the 13 RRc stars of "
-                "0.38-0.44 days have a light-curve scatter of 0.10-0.16 mag (one 0.26, widened by noisy "
-                "u-band points), and 45 of the 46 RRab stars of 0.43-0.50 days 0.19 mag or more (one 0.13). "
+                "0.38-0.44 days have a light-curve scatter (the RMS of all magnitudes about their band's "
+                "mean) of 0.10-0.16 mag (one 0.26, widened by noisy u-band points), and 45 of the 46 RRab "
+                "stars of 0.43-0.50 days 0.19 mag or more (one 0.13). "
                 "Treat an RRab answer for a low-amplitude star near 0.4 days with caution.",
             ),
         ),
@@ -835,8 +836,9 @@ RECIPES = {
                 ),
                 "Its errors in that cross-validation (seeds 0 and 1), one RRc star of 0.31 days aside, sit "
                 "where RRc and RRab periods overlap, 0.39-0.46 days: RRc stars called RRab, and two "
-                "low-amplitude RRab stars (light-curve scatter 0.13 and 0.19 mag; 12 of the 13 RRc stars of "
-                "0.38-0.44 days have 0.10-0.16) called RRc.",
+                "low-amplitude RRab stars (light-curve scatter, the RMS of all magnitudes about their band's "
+                "mean, 0.13 and 0.19 mag; 12 of the 13 RRc stars of 0.38-0.44 days have 0.10-0.16) called "
+                "RRc.",
             ),
         ),
         Recipe(
