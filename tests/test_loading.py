@@ -171,6 +171,28 @@ def test_saved_weights_hold_no_optimizer_state(tmp_path):
     np.testing.assert_array_equal(astrozoo.load(folder).predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+def test_a_folder_saved_before_a_builder_gained_an_argument_is_recorded_as_written(tmp_path):
+    """A card-only refresh of an older zoo folder must keep the manifest's arguments equal to its config."""
+    from astrozoo.integrity import file_record
+    from astrozoo.training.reproduce import record_in_manifest
+
+    folder = astrozoo.save(build_from_config(*TINY_CONFIGS["cnn"][:2]), tmp_path / "old-cnn", name="old-cnn")
+    config_path, metadata_path = folder / "config.json", folder / "metadata.json"
+    config = json.loads(config_path.read_text())
+    del config["arguments"]["equivariant"]  # as saved before cnn() had it
+    config_path.write_text(json.dumps(config))
+    metadata = json.loads(metadata_path.read_text())
+    metadata["files"]["config.json"] = file_record(config_path)
+    metadata_path.write_text(json.dumps(metadata))
+    manifest_path = tmp_path / "weights_manifest.json"
+    manifest_path.write_text(json.dumps({"format_version": 1, "models": {}}))
+
+    record_in_manifest("old-cnn", folder, manifest_path)
+    entry = json.loads(manifest_path.read_text())["models"]["old-cnn"]
+    assert {"builder": entry["builder"], "arguments": entry["arguments"]} == config
+    assert entry["files"]["config.json"] == file_record(config_path)
+
+
 @pytest.mark.parametrize("variant", ["cnn", "ensemble-of-cnn"])
 def test_zoo_entries_recorded_before_a_builder_gained_an_argument_still_load(variant, tmp_path, monkeypatch):
     from astrozoo import manifest

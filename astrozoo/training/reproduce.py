@@ -126,14 +126,22 @@ def train(
 
 
 def record_in_manifest(name: str, folder: Path, manifest_path: Path | None = None) -> None:
-    """Writes (atomically) a model folder's spec and file hashes as its manifest entry."""
+    """Writes (atomically) a model folder's spec and file hashes as its manifest entry.
+
+    The builder and arguments are the folder's ``config.json`` as written, not the loaded model's
+    (which adds arguments its builder gained since), so that a folder saved by an older astrozoo,
+    e.g. one whose card alone was refreshed, is recorded as it is.
+    """
     from astrozoo.loading import load_folder  # noqa: PLC0415
+    from astrozoo.model_folder import CONFIG_FILE  # noqa: PLC0415
 
     path = Path(manifest_path or manifest.MANIFEST_PATH).resolve()  # resolve: keep the symlink
     data = manifest.read_manifest(path)
     model_spec = spec(load_folder(folder))
     entry = model_spec.to_dict()
     entry.pop("name")
+    config = json.loads((Path(folder) / CONFIG_FILE).read_text(encoding="utf-8"))
+    entry.update(builder=config["builder"], arguments=config["arguments"])
     entry["hub"] = data["models"].get(name, {}).get("hub") or {
         "repo_id": f"astrozoo/{name}",
         "revision": None,
