@@ -16,6 +16,7 @@ from astrozoo.datasets.base import SPLIT_SEED, with_extra_training
 from astrozoo.errors import ConfigError, ModelNotFoundError, TrainingError
 from astrozoo.integrity import atomic_write_text, file_record
 from astrozoo.loading import save
+from astrozoo.model_folder import CONFIG_FILE
 from astrozoo.spec import spec
 from astrozoo.training.fitting import ensure_learned
 from astrozoo.training.metrics import classification_report, regression_report
@@ -133,7 +134,6 @@ def record_in_manifest(name: str, folder: Path, manifest_path: Path | None = Non
     e.g. one whose card alone was refreshed, is recorded as it is.
     """
     from astrozoo.loading import load_folder  # noqa: PLC0415
-    from astrozoo.model_folder import CONFIG_FILE  # noqa: PLC0415
 
     path = Path(manifest_path or manifest.MANIFEST_PATH).resolve()  # resolve: keep the symlink
     data = manifest.read_manifest(path)
