@@ -158,6 +158,14 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--epochs", type=_positive_int, help="maximum epochs (default: the recipe's)")
     cv.add_argument("--seed", type=int, default=0, help="seed of initialization and shuffling (default 0)")
     cv.add_argument("--members", type=_positive_int, help="models to average (default: the recipe's)")
+    cv.add_argument(
+        "--training-fraction",
+        type=_fraction,
+        default=1.0,
+        metavar="F",
+        help="train each fold on a stratified fraction F of its examples, held-out parts whole: rerun at "
+        "0.25, 0.5 and 1 for a learning curve (default 1)",
+    )
     cv.add_argument(*SET_FLAG, **SET_OPTIONS)
     cv.add_argument("-o", "--output", help="also write every fold's metrics to this JSON file")
     cv.add_argument(
@@ -197,6 +205,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
     return value
 
 
@@ -341,9 +356,12 @@ def _cv(args) -> int:
     result = cross_validate(
         args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed,
         members=args.members, overrides=dict(args.overrides or ()), on_fold=report,
+        training_fraction=args.training_fraction,
     )  # fmt: skip
     summary = f"{result['headline']} {result['mean']:.4f} +- {result['std']:.4f} over {args.folds} folds"
     summary += f", {result['members']} member(s) per fold"
+    if args.training_fraction < 1.0:
+        summary += f", training on {args.training_fraction:g} of each fold's examples"
     summary += "".join(f", {key}={json.dumps(value)}" for key, value in result["overrides"].items())
     print(f"{args.model}: {summary}")
     pooled = result["pooled"]

@@ -403,6 +403,56 @@ def test_extra_training_examples_are_trained_on_and_never_scored(data_dir, tmp_p
     assert sum(fold["n"] for fold in result["per_fold"]) == len(pooled["train"]) + len(pooled["validation"])
 
 
+def test_training_fraction_shrinks_each_folds_training_and_keeps_the_held_out_parts_whole(
+    data_dir, monkeypatch, capsys
+):
+    """``astrozoo cv --training-fraction``: a learning curve's point trains on a stratified, nested subset."""
+    from astrozoo.datasets import Split
+    from astrozoo.training import cross_validate, fit
+    from astrozoo.training.recipes import RECIPES, Recipe
+
+    def load_splits(data_dir=None):
+        splits = sdss_dr14.load_splits(data_dir)
+        extra = splits["test"]
+        splits["extra_train"] = Split(extra.x[:40], extra.y[:40], np.array([f"extra-{i}" for i in range(40)]))
+        return splits
+
+    seen = []
+
+    def build_and_fit(splits, epochs, verbose, overrides=None):
+        seen.append({name: (set(part.ids.tolist()), np.bincount(part.y, minlength=3))
+                     for name, part in splits.items()})  # fmt: skip
+        model = astrozoo.builders.mlp(sdss_dr14.FEATURES, class_names=sdss_dr14.CLASSES, hidden_units=[4],
+                                      adapt_data=splits["train"].x)  # fmt: skip
+        fit(model, splits["train"], splits["validation"], epochs, verbose=0)
+        return model
+
+    dataset = _sdss_with_other_splits(load_splits)
+    monkeypatch.setitem(
+        RECIPES, "tiny-curve", Recipe("tiny-curve", dataset, build_and_fit, epochs=1, description="tiny")
+    )
+    whole = cross_validate("tiny-curve", folds=2, data_dir=data_dir)
+    full, seen[:] = list(seen), []
+    quarter = cross_validate("tiny-curve", folds=2, data_dir=data_dir, training_fraction=0.25)
+    assert quarter["training_fraction"] == 0.25 and whole["training_fraction"] == 1.0
+    assert [fold["n"] for fold in quarter["per_fold"]] == [fold["n"] for fold in whole["per_fold"]]
+    for big, small in zip(full, seen, strict=True):
+        assert small["train"][0] | small["validation"][0] < big["train"][0] | big["validation"][0]
+        for name in ("train", "validation"):  # each class shrinks alike, in both parts
+            assert np.allclose(small[name][1], big[name][1] / 4, atol=3)
+        extra = {i for i in small["train"][0] if i.startswith("extra-")}
+        assert len(extra) == pytest.approx(10, abs=3)
+    cross_validate("tiny-curve", folds=2, data_dir=data_dir, training_fraction=0.25)
+    assert [s["train"][0] for s in seen[:2]] == [s["train"][0] for s in seen[2:]]  # the same subset again
+    with pytest.raises(ValueError, match="training_fraction must be in"):
+        cross_validate("tiny-curve", folds=2, data_dir=data_dir, training_fraction=0)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["cv", "sdss-mlp", "--data", str(data_dir), "--training-fraction", "1.5"])
+    assert exit_info.value.code == 2
+    assert "must be in (0, 1]" in capsys.readouterr().err
+
+
 def _zeroed(model):
     """The model with every weight 0: it answers the same thing for every input, as a failed training does."""
     for weights in model.trainable_weights:

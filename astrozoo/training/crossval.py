@@ -60,6 +60,7 @@ def cross_validate(
     members: int | None = None,
     overrides: dict | None = None,
     on_fold: Callable[[int, dict], None] | None = None,
+    training_fraction: float = 1.0,
 ) -> dict:
     """Cross-validates a zoo recipe on its training and validation data; never reads the test split.
 
@@ -84,6 +85,11 @@ def cross_validate(
             on the same folds (e.g. ``{"augment": "rotation"}``).
         on_fold: called as ``on_fold(fold, metrics)`` as soon as each fold is
             scored (``astrozoo cv`` prints it), since a run can take many minutes.
+        training_fraction: the fraction of each fold's labelled examples (training
+            and early-stopping parts, and any ``extra_train`` ones) that it keeps, a
+            stratified subset; the held-out parts stay whole. Cross-validating at
+            0.25, 0.5 and 1 on the same folds gives a learning curve: whether more
+            data of the same kind would still raise the score (`subsample`).
 
     Returns:
         ``{"model", "folds", "members", "overrides", "headline", "scores", "mean",
@@ -105,6 +111,8 @@ def cross_validate(
     """
     if name not in RECIPES:
         raise ModelNotFoundError.for_name(name, RECIPES)
+    if not 0.0 < training_fraction <= 1.0:
+        raise ValueError(f"training_fraction must be in (0, 1]. Received: {training_fraction!r}")
     recipe = RECIPES[name]
     splits = recipe.dataset.load_splits(data_dir)
     raw = {"pooled": concatenate_splits(splits["train"], splits["validation"])}
@@ -119,12 +127,14 @@ def cross_validate(
     per_fold, held_out = [], []
     for fold, held in enumerate(stratified_folds(strata, folds, seed=SPLIT_SEED)):
         rest = np.setdiff1d(np.arange(len(pooled)), held)
+        rest = rest[subsample(strata[rest], training_fraction)]
         inner = rest[stratified_folds(strata[rest], INNER_FOLDS, seed=SPLIT_SEED + 1)[0]]
         train = np.setdiff1d(rest, inner)
         parts = {"train": _take(source["pooled"], train), "validation": _take(source["pooled"], inner),
                  "held": _take(source["pooled"], held)}  # fmt: skip
         if EXTRA_TRAIN in source:  # trained on in every fold, never held out
-            parts[EXTRA_TRAIN] = source[EXTRA_TRAIN]
+            extra = source[EXTRA_TRAIN]
+            parts[EXTRA_TRAIN] = _take(extra, subsample(_strata(extra.y), training_fraction))
         fold_overrides = overrides
         if in_folds:
             parts, fold_overrides = prepared(recipe, parts, overrides)
@@ -150,6 +160,7 @@ def cross_validate(
         "folds": folds,
         "members": members or recipe.members,
         "overrides": dict(overrides or {}),
+        "training_fraction": training_fraction,
         "headline": recipe.headline,
         "scores": scores,
         "mean": float(np.mean(scores)),
@@ -159,6 +170,36 @@ def cross_validate(
         "class_names": class_names,
         "held_out": held,
     }
+
+
+def subsample(labels, fraction: float, seed: int = SPLIT_SEED + 2) -> np.ndarray:
+    """A stratified ``fraction`` of the indices of ``labels``, the same ones for the same labels and seed.
+
+    Each class keeps ``round(fraction * count)`` of its examples (at least one); a smaller
+    fraction keeps a subset of what a larger one keeps, so the points of a learning curve
+    differ only by the examples added.
+
+    Args:
+        labels: class (or stratum) of each example.
+        fraction: in (0, 1]; 1 keeps every index.
+        seed: seed of each class's shuffling.
+
+    Returns:
+        The kept indices, sorted.
+
+    Example:
+        >>> labels = ["a"] * 8 + ["b"] * 4
+        >>> half = subsample(labels, 0.5)
+        >>> [labels[i] for i in half].count("a"), [labels[i] for i in half].count("b")
+        (4, 2)
+        >>> set(subsample(labels, 0.25).tolist()) <= set(half.tolist())
+        True
+    """
+    labels = np.asarray(labels)
+    if fraction >= 1.0:
+        return np.arange(len(labels))
+    kept = [members[: max(1, round(fraction * len(members)))] for members in shuffled_classes(labels, seed)]
+    return np.sort(np.concatenate(kept)) if kept else np.arange(0)
 
 
 def held_out_table(result: dict) -> Table:
