@@ -13,7 +13,7 @@ import astrozoo
 from astrozoo.cli import SET_OPTIONS, main
 from astrozoo.datasets import sdss_dr14, stratified_split
 from astrozoo.training import classification_report, fitting, regression_report, stratified_folds
-from astrozoo.training.reproduce import record_in_manifest
+from astrozoo.training.reproduce import record_in_manifest, refresh_card
 
 
 def test_splits_are_disjoint_stratified_and_deterministic():
@@ -115,6 +115,58 @@ def test_train_command_writes_a_loadable_folder_and_manifest_entry(data_dir, tmp
     entry = json.loads(manifest_path.read_text())["models"]["sdss-mlp"]
     assert entry["metrics"] == spec.metrics and entry["class_names"] == ["STAR", "GALAXY", "QSO"]
     assert set(entry["files"]) == {"README.md", "config.json", "metadata.json", "model.weights.h5"}
+
+
+def test_refresh_card_rewrites_the_prose_and_keeps_the_trained_files(tmp_path, monkeypatch):
+    """A recipe's new limitation reaches the card, metadata and manifest; weights, config, metrics stay."""
+    import dataclasses
+    import shutil
+
+    from astrozoo import manifest
+    from astrozoo.training.recipes import RECIPES
+
+    shipped = manifest.WEIGHTS_DIR / "photoz-mlp"
+    folder = tmp_path / "photoz-mlp"
+    shutil.copytree(shipped, folder)
+    manifest_path = tmp_path / "weights_manifest.json"
+    shutil.copy(manifest.MANIFEST_PATH, manifest_path)
+    before = json.loads(manifest_path.read_text())
+
+    refresh_card("photoz-mlp", folder, manifest_path)  # the recipe as shipped: nothing changes
+    for name in ("README.md", "metadata.json", "config.json", "model.weights.h5"):
+        assert (folder / name).read_bytes() == (shipped / name).read_bytes(), name
+    assert json.loads(manifest_path.read_text()) == before
+
+    recipe = RECIPES["photoz-mlp"]
+    caution = "A new caution found by a later check."
+    monkeypatch.setitem(RECIPES, "photoz-mlp", dataclasses.replace(
+        recipe, description="Redshifts, described anew.", limitations=(*recipe.limitations, caution)
+    ))  # fmt: skip
+    refresh_card("photoz-mlp", folder, manifest_path)
+    card = (folder / "README.md").read_text()
+    assert caution in card and "Redshifts, described anew." in card
+    refreshed = astrozoo.spec(astrozoo.load(folder))  # loads: the files' hashes still hold
+    assert refreshed.training["limitations"][-1] == caution
+    assert refreshed.metrics == astrozoo.spec(astrozoo.load(shipped)).metrics
+    for name in ("config.json", "model.weights.h5"):
+        assert (folder / name).read_bytes() == (shipped / name).read_bytes(), name
+    entry = json.loads(manifest_path.read_text())["models"]["photoz-mlp"]
+    assert (
+        entry["training"]["limitations"][-1] == caution
+        and entry["description"] == "Redshifts, described anew."
+    )
+    assert (
+        entry["files"]["README.md"]["sha256"]
+        != before["models"]["photoz-mlp"]["files"]["README.md"]["sha256"]
+    )
+    assert entry["files"]["model.weights.h5"] == before["models"]["photoz-mlp"]["files"]["model.weights.h5"]
+    assert {k: v for k, v in entry.items() if k not in ("training", "description", "files")} == {
+        k: v
+        for k, v in before["models"]["photoz-mlp"].items()
+        if k not in ("training", "description", "files")
+    }
+    with pytest.raises(astrozoo.ModelNotFoundError):
+        refresh_card("photoz-mpl", folder, manifest_path)
 
 
 @pytest.mark.data

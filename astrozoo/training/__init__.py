@@ -20,6 +20,7 @@ _LAZY = {
     "ensure_learned": "astrozoo.training.fitting",
     "fit": "astrozoo.training.fitting",
     "logit_adjustment_for": "astrozoo.training.logit_adjustment",
+    "refresh_card": "astrozoo.training.reproduce",
     "regression_report": "astrozoo.training.metrics",
     "stratified_folds": "astrozoo.training.crossval",
     "train": "astrozoo.training.reproduce",
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from astrozoo.training.fitting import balanced_class_weights, ensure_learned, fit
     from astrozoo.training.logit_adjustment import adjust_logits, logit_adjustment_for
     from astrozoo.training.metrics import classification_report, regression_report
-    from astrozoo.training.reproduce import RECIPES, train
+    from astrozoo.training.reproduce import RECIPES, refresh_card, train
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
@@ -45,6 +46,7 @@ __all__ = [
     "ensure_learned",
     "fit",
     "logit_adjustment_for",
+    "refresh_card",
     "regression_report",
     "stratified_folds",
     "train",

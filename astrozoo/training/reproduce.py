@@ -12,11 +12,12 @@ import keras
 import numpy as np
 
 from astrozoo import manifest
+from astrozoo.card import model_card
 from astrozoo.datasets.base import SPLIT_SEED, with_extra_training
 from astrozoo.errors import ConfigError, ModelNotFoundError, TrainingError
 from astrozoo.integrity import atomic_write_text, file_record
 from astrozoo.loading import save
-from astrozoo.model_folder import CONFIG_FILE
+from astrozoo.model_folder import CARD_FILE, CONFIG_FILE, METADATA_FILE, read_folder_json, resolve_spec
 from astrozoo.spec import spec
 from astrozoo.training.fitting import ensure_learned
 from astrozoo.training.metrics import classification_report, regression_report
@@ -150,6 +151,52 @@ def record_in_manifest(name: str, folder: Path, manifest_path: Path | None = Non
     data["models"][name] = entry
     data["models"] = dict(sorted(data["models"].items()))
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def refresh_card(
+    name: str, folder: str | os.PathLike | None = None, manifest_path: str | os.PathLike | None = None
+) -> Path:
+    """Rewrites a trained model folder's description and limitations from its recipe, without retraining.
+
+    A recipe's ``description`` and ``limitations`` are prose about a model (what a later check found,
+    a caution for users); changing them should not mean training the model again. This copies them
+    into the folder's ``metadata.json``, renders its ``README.md`` card again from that spec and, for
+    the package's own folder, records the folder in the manifest (`record_in_manifest`). The weights,
+    ``config.json``, metrics and training record are left as they are, so their hashes still hold.
+
+    Args:
+        name: zoo model name, e.g. ``"sdss-mlp"``.
+        folder: the model folder (default: the package's ``weights/NAME``).
+        manifest_path: a manifest to record the folder in; without one, the package's own
+            folder is recorded in the package's manifest and any other folder nowhere.
+
+    Returns:
+        The model folder.
+
+    Example:
+        >>> import shutil, tempfile
+        >>> from astrozoo import manifest
+        >>> copy = Path(tempfile.mkdtemp()) / "sdss-mlp"
+        >>> _ = shutil.copytree(manifest.WEIGHTS_DIR / "sdss-mlp", copy)
+        >>> refresh_card("sdss-mlp", copy) == copy
+        True
+        >>> RECIPES["sdss-mlp"].limitations[0] in (copy / "README.md").read_text()
+        True
+    """
+    if name not in RECIPES:
+        raise ModelNotFoundError.for_name(name, RECIPES)
+    recipe = RECIPES[name]
+    folder = Path(folder) if folder else manifest.WEIGHTS_DIR / name
+    zoo_folder = folder.resolve() == (manifest.WEIGHTS_DIR / name).resolve()
+    _, metadata = read_folder_json(folder)
+    described = metadata["spec"]
+    described["description"] = recipe.description
+    described["training"] = {**described.get("training", {}), "limitations": list(recipe.limitations)}
+    atomic_write_text(folder / METADATA_FILE, json.dumps(metadata, indent=2) + "\n")
+    atomic_write_text(folder / CARD_FILE, model_card(resolve_spec(folder)))
+    if manifest_path is not None or zoo_folder:
+        record_in_manifest(name, folder, manifest_path)
+    return folder
 
 
 def evaluate(model: keras.Model, split) -> dict:
