@@ -621,6 +621,11 @@ GALAXY = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 # 0.829, mean 0.833 against 0.838, better on 6 of 15 seed-folds; [128, 128], seed 1: 0.817 against 0.841.
 # Not adopted: the 64 px cutouts hold what the network can use. The recipe rerun in the same session
 # scored 0.836 / 0.836 / 0.845 for seeds 0-2 (0.844 / 0.841 / 0.836 before): one seed scatters by ~0.008.
+# Learning curve, same 3 folds and seed, TensorFlow on this CPU (`astrozoo cv galaxy-resnet --folds 3
+# --training-fraction F`, held-out parts whole, test unused): a quarter of each fold's ~909 labelled galaxies
+# 0.642 / 0.745 / 0.678, pooled 938/1363 = 0.688; half, fold 0 only (the other two ran out of session time)
+# 0.769; all 0.822 / 0.864 / 0.806 = 0.830. On fold 0, +0.127 then +0.053 a doubling: flattening, so the
+# ~0.02 to 0.85 would take several times the 1604 images here, if the curve gets there at all.
 def _galaxy_resnet(splits, epochs, verbose, overrides=None):
     model = build_with(builders.resnet_transfer, dict(
         class_names=gz2_spirals.CLASSES, backbone="compact", image_size=GALAXY["image_size"],
