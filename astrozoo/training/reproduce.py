@@ -67,8 +67,7 @@ def train(
     if name not in RECIPES:
         raise ModelNotFoundError.for_name(name, RECIPES)
     recipe = RECIPES[name]
-    output = Path(output) if output else manifest.WEIGHTS_DIR / name
-    zoo_folder = output.resolve() == (manifest.WEIGHTS_DIR / name).resolve()
+    output, zoo_folder = _model_folder(name, output)
     if update_manifest is None:
         update_manifest = zoo_folder
     if overrides and (zoo_folder or update_manifest):
@@ -186,8 +185,7 @@ def refresh_card(
     if name not in RECIPES:
         raise ModelNotFoundError.for_name(name, RECIPES)
     recipe = RECIPES[name]
-    folder = Path(folder) if folder else manifest.WEIGHTS_DIR / name
-    zoo_folder = folder.resolve() == (manifest.WEIGHTS_DIR / name).resolve()
+    folder, zoo_folder = _model_folder(name, folder)
     _, metadata = read_folder_json(folder)
     described = metadata["spec"]
     described["description"] = recipe.description
@@ -197,6 +195,13 @@ def refresh_card(
     if manifest_path is not None or zoo_folder:
         record_in_manifest(name, folder, manifest_path)
     return folder
+
+
+def _model_folder(name: str, folder: str | os.PathLike | None) -> tuple[Path, bool]:
+    """``folder`` (default: the package's ``weights/NAME``), and whether it is that package folder."""
+    zoo = manifest.WEIGHTS_DIR / name
+    folder = Path(folder) if folder else zoo
+    return folder, folder.resolve() == zoo.resolve()
 
 
 def evaluate(model: keras.Model, split) -> dict:
