@@ -66,6 +66,19 @@ TINY_CONFIGS = {
         },
         (4, 24, 24, 1),
     ),
+    "cnn-equivariant-d8": (
+        "cnn",
+        {
+            "class_names": ["FRI", "FRII"],
+            "channels": 1,
+            "image_size": [16, 16],
+            "filters": [2, 2],
+            "dense_units": [8],
+            "equivariant": True,
+            "rotations": 8,
+        },
+        (4, 24, 24, 1),
+    ),
     "resnet_transfer-compact": (
         "resnet_transfer",
         {

@@ -256,8 +256,9 @@ def test_ensemble_of_refuses_different_architectures():
         astrozoo.builders.ensemble_of([small])
 
 
+@pytest.mark.parametrize("rotations", [4, 8])
 @pytest.mark.parametrize("element", range(8))
-def test_dihedral_group_convolutions_are_exactly_equivariant(element):
+def test_dihedral_group_convolutions_are_exactly_equivariant(element, rotations):
     from astrozoo.layers.equivariant import (
         DihedralBatchNormalization,
         DihedralConv2D,
@@ -266,8 +267,11 @@ def test_dihedral_group_convolutions_are_exactly_equivariant(element):
         dihedral_transform,
     )
 
-    layers = [DihedralLiftConv2D(3), DihedralConv2D(4), DihedralBatchNormalization(), DihedralConv2D(2, 5)]
-    pool = DihedralPooling("max")
+    # D8 holds D4's flips and quarter turns, which need no interpolation: exact there too
+    group = {"rotations": rotations}
+    layers = [DihedralLiftConv2D(3, **group), DihedralConv2D(4, **group), DihedralBatchNormalization(**group),
+              DihedralConv2D(2, 5, **group)]  # fmt: skip
+    pool = DihedralPooling("max", **group)
 
     def features(images):
         for layer in layers:
@@ -279,6 +283,46 @@ def test_dihedral_group_convolutions_are_exactly_equivariant(element):
     turned = dihedral_transform(x, element, axes=(1, 2)).copy()
     expected = dihedral_transform(features(x), element, axes=(1, 2))
     np.testing.assert_allclose(features(turned), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("rotations", [8, 16])
+def test_finer_dihedral_groups_turn_kernels_consistently_with_their_group_table(rotations):
+    from astrozoo.layers.equivariant import _cayley_table, kernel_transforms
+
+    matrices, table = kernel_transforms(5, rotations), _cayley_table(rotations)
+    rows, columns = np.mgrid[-2:3, -2:3]
+
+    def blob(row, column):
+        return np.exp(-((rows - row) ** 2 + (columns - column) ** 2) / 2.0).ravel()
+
+    smooth = blob(0.7, -0.4) + 0.5 * blob(-0.6, -0.9)  # two blobs off the centre: no mirror symmetry
+
+    def centre_of_light(kernel):  # as a complex number, column + i row
+        return (kernel * columns.ravel()).sum() + 1j * (kernel * rows.ravel()).sum()
+
+    quarter = rotations // 4
+    for g in range(2 * rotations):
+        for h in range(2 * rotations):
+            composed, direct = matrices[g] @ (matrices[h] @ smooth), matrices[table[g, h]] @ smooth
+            if g % quarter == 0 and h % quarter == 0:  # flips and quarter turns: permutations, exact
+                np.testing.assert_array_equal(composed, direct)
+            else:  # finer turns are interpolated, so blurred a little: close, and their light turned alike
+                assert np.abs(composed - direct).max() < 0.3 * smooth.max(), (g, h)
+                assert abs(np.angle(centre_of_light(composed) / centre_of_light(direct))) < 0.1, (g, h)
+    turned = matrices[1] @ smooth  # one step turns the centre of light by 360/N degrees
+    step = abs(np.angle(centre_of_light(turned) / centre_of_light(smooth)))
+    assert abs(step - 2 * np.pi / rotations) < 0.05
+
+
+def test_dihedral_layers_refuse_a_bad_number_of_rotations():
+    from astrozoo.layers import DihedralConv2D, DihedralPooling
+
+    with pytest.raises(ValueError, match="rotations must be a positive integer"):
+        DihedralConv2D(4, rotations=0)
+    with pytest.raises(ValueError, match="rotations must be a positive integer"):
+        DihedralPooling(rotations=2.5)
+    with pytest.raises(ValueError, match="multiple of 16 channels"):
+        DihedralConv2D(2, rotations=8)(np.zeros((1, 8, 8, 8), "float32"))
 
 
 @pytest.mark.parametrize("pooling", ["average", "max"])

@@ -91,6 +91,7 @@ def cnn(
     augment: str | None = "dihedral",
     tta: bool = False,
     equivariant: bool = False,
+    rotations: int = 4,
     head_pooling: str = "flatten",
     logit_adjustment: Sequence[float] | None = None,
     temperature: float = 1.0,
@@ -130,6 +131,10 @@ def cnn(
             ``8 * filters`` feature maps (8 times fewer weights than a plain CNN
             with as many maps); the orientations are max-pooled before the head.
             Needs ``strides=1`` and an odd ``kernel_size``.
+        rotations: with ``equivariant``, N of the dihedral group D_N: 4 for flips and
+            quarter turns (exact); 8 or 16 add turns by 45 or 22.5 degrees with
+            interpolated kernels (approximate; `astrozoo.layers.equivariant.kernel_transforms`),
+            at ``2N * filters`` feature maps a block.
         head_pooling: how the last feature maps reach the head: ``"flatten"`` keeps
             every position (the head knows where a feature is), ``"average"`` or
             ``"max"`` pool over positions (far fewer head weights; the head then
@@ -162,7 +167,8 @@ def cnn(
     for i, width in enumerate(filters):
         if equivariant:
             conv = DihedralLiftConv2D if i == 0 else DihedralConv2D
-            x = conv(int(width), int(kernel_size), use_bias=not batch_norm, name=f"conv_{i}")(x)
+            x = conv(int(width), int(kernel_size), use_bias=not batch_norm, rotations=int(rotations),
+                     name=f"conv_{i}")(x)  # fmt: skip
         else:
             x = keras.layers.Conv2D(
                 int(width),
@@ -173,13 +179,15 @@ def cnn(
                 name=f"conv_{i}",
             )(x)
         if batch_norm:
-            norm = DihedralBatchNormalization if equivariant else keras.layers.BatchNormalization
-            x = norm(name=f"conv_{i}_bn")(x)
+            if equivariant:
+                x = DihedralBatchNormalization(rotations=int(rotations), name=f"conv_{i}_bn")(x)
+            else:
+                x = keras.layers.BatchNormalization(name=f"conv_{i}_bn")(x)
         x = keras.layers.Activation("relu", name=f"conv_{i}_relu")(x)
         if pool_size:
             x = keras.layers.MaxPooling2D(int(pool_size), name=f"conv_{i}_pool")(x)
     if equivariant:
-        x = DihedralPooling("max", name="orientation_pool")(x)
+        x = DihedralPooling("max", rotations=int(rotations), name="orientation_pool")(x)
     x = _head_pooling(head_pooling)(x)
     x = keras.layers.Dropout(float(dropout), name="flatten_dropout")(x) if dropout else x
     x = dense_stack(x, dense_units, dropout, batch_norm=False, prefix="fc")
