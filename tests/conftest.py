@@ -66,19 +66,6 @@ TINY_CONFIGS = {
         },
         (4, 24, 24, 1),
     ),
-    "cnn-equivariant-d8": (
-        "cnn",
-        {
-            "class_names": ["FRI", "FRII"],
-            "channels": 1,
-            "image_size": [16, 16],
-            "filters": [2, 2],
-            "dense_units": [8],
-            "equivariant": True,
-            "rotations": 8,
-        },
-        (4, 24, 24, 1),
-    ),
     "resnet_transfer-compact": (
         "resnet_transfer",
         {
@@ -109,6 +96,11 @@ TINY_CONFIGS = {
         (4, 12, 4),
     ),
 }
+TINY_CONFIGS["cnn-equivariant-d8"] = (
+    "cnn",
+    {**TINY_CONFIGS["cnn-equivariant"][1], "rotations": 8},
+    TINY_CONFIGS["cnn-equivariant"][2],
+)
 TINY_CONFIGS["ensemble-of-cnn"] = (
     "ensemble",
     {"member_builder": "cnn", "member_arguments": TINY_CONFIGS["cnn"][1], "members": 2},
