@@ -24,9 +24,6 @@ import keras
 import numpy as np
 from keras import ops
 
-GROUP_ORDER = 8
-"""Elements of D4, the default group (``rotations=4``)."""
-
 
 def dihedral_transform(array: np.ndarray, element: int, axes=(0, 1)) -> np.ndarray:
     """Applies element ``element`` (0-7) of D4 to ``array`` over two square ``axes``.
@@ -76,10 +73,6 @@ def _inverses(table: np.ndarray) -> np.ndarray:
     return np.array([int(np.flatnonzero(row == 0)[0]) for row in table])
 
 
-CAYLEY = _cayley_table()
-INVERSE = _inverses(CAYLEY)
-
-
 def exact_rotations(rotations: int) -> bool:
     """Whether D_N's turns map the pixel grid onto itself (N = 1, 2 or 4): no interpolation."""
     return 4 % int(rotations) == 0
@@ -127,13 +120,14 @@ def kernel_transforms(kernel_size: int, rotations: int = 4) -> np.ndarray:
     return np.stack(matrices)
 
 
-def _checked_rotations(rotations) -> int:
+def _dihedral_group(rotations) -> tuple[int, int]:
+    """``(N, 2N)``: the checked ``rotations`` of D_N and its number of elements (orientations)."""
     if isinstance(rotations, bool) or not isinstance(rotations, int | np.integer) or rotations < 1:
         raise ValueError(
             "rotations must be a positive integer (4: flips and quarter turns, D4). "
             f"Received: rotations={rotations!r}."
         )
-    return int(rotations)
+    return int(rotations), 2 * int(rotations)
 
 
 class _DihedralConvBase(keras.layers.Layer):
@@ -150,8 +144,7 @@ class _DihedralConvBase(keras.layers.Layer):
         self.kernel_size = int(kernel_size)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.rotations = _checked_rotations(rotations)
-        self.group_order = 2 * self.rotations
+        self.rotations, self.group_order = _dihedral_group(rotations)
         self._transforms = kernel_transforms(self.kernel_size, self.rotations).astype("float32")
 
     def _add_bias(self):
@@ -301,8 +294,7 @@ class DihedralBatchNormalization(keras.layers.Layer):
         super().__init__(**kwargs)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
-        self.rotations = _checked_rotations(rotations)
-        self.group_order = 2 * self.rotations
+        self.rotations, self.group_order = _dihedral_group(rotations)
         self.normalization = keras.layers.BatchNormalization(axis=-2, momentum=momentum, epsilon=epsilon)
 
     def build(self, input_shape):
@@ -337,8 +329,7 @@ class DihedralPooling(keras.layers.Layer):
         if mode not in ("max", "mean"):
             raise ValueError(f"mode must be 'max' or 'mean'. Received: mode={mode!r}")
         self.mode = mode
-        self.rotations = _checked_rotations(rotations)
-        self.group_order = 2 * self.rotations
+        self.rotations, self.group_order = _dihedral_group(rotations)
 
     def call(self, x):
         grouped = _grouped(x, self.group_order)
