@@ -159,6 +159,14 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--seed", type=int, default=0, help="seed of initialization and shuffling (default 0)")
     cv.add_argument("--members", type=_positive_int, help="models to average (default: the recipe's)")
     cv.add_argument(
+        "--fold",
+        type=int,
+        action="append",
+        metavar="K",
+        help="run only fold K (0 to --folds minus 1; repeatable). A fold scores alone as in the whole run, "
+        "so a long cross-validation can be split between sessions or machines",
+    )
+    cv.add_argument(
         "--training-fraction",
         type=_fraction,
         default=1.0,
@@ -356,9 +364,12 @@ def _cv(args) -> int:
     result = cross_validate(
         args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed,
         members=args.members, overrides=dict(args.overrides or ()), on_fold=report,
-        training_fraction=args.training_fraction,
+        training_fraction=args.training_fraction, only_folds=args.fold,
     )  # fmt: skip
-    summary = f"{result['headline']} {result['mean']:.4f} +- {result['std']:.4f} over {args.folds} folds"
+    run = f"{args.folds} folds"
+    if args.fold:
+        run = f"fold(s) {', '.join(map(str, result['fold_indices']))} of {run}"
+    summary = f"{result['headline']} {result['mean']:.4f} +- {result['std']:.4f} over {run}"
     summary += f", {result['members']} member(s) per fold"
     if args.training_fraction < 1.0:
         summary += f", training on {args.training_fraction:g} of each fold's examples"

@@ -261,6 +261,26 @@ def test_cv_predictions_hold_every_example_once_as_its_held_out_fold_scored_it(d
     assert [row["id"] for row in csv.DictReader(other_seed.open())] == [row["id"] for row in rows]
 
 
+def test_cv_fold_runs_one_fold_and_scores_it_as_the_whole_run_does(data_dir, tmp_path, capsys):
+    """``--fold K``: a long cross-validation split between sessions stacks into the whole run."""
+    arguments = ["cv", "sdss-mlp", "--data", str(data_dir), "--folds", "3", "--epochs", "1", "--members", "1"]
+    whole, alone = tmp_path / "whole.csv", tmp_path / "alone.csv"
+    assert main([*arguments, "-o", str(tmp_path / "whole.json"), "--predictions", str(whole)]) == 0
+    capsys.readouterr()
+    one_fold = ["--fold", "2", "-o", str(tmp_path / "alone.json"), "--predictions", str(alone)]
+    assert main([*arguments, *one_fold]) == 0
+    printed = capsys.readouterr().out
+    assert "fold 2: accuracy" in printed and "fold 0:" not in printed and "fold 1:" not in printed
+    assert "over fold(s) 2 of 3 folds, 1 member(s) per fold" in printed
+    result = json.loads((tmp_path / "alone.json").read_text())
+    assert result["fold_indices"] == [2] and len(result["per_fold"]) == 1
+    assert result["per_fold"][0] == json.loads((tmp_path / "whole.json").read_text())["per_fold"][2]
+    rows = list(csv.DictReader(alone.open()))
+    assert rows == [row for row in csv.DictReader(whole.open()) if row["fold"] == "2"]
+    assert main([*arguments, "--fold", "3"]) == 1
+    assert "only_folds must hold fold numbers from 0 to 2 (folds=3). Received: [3]" in capsys.readouterr().err
+
+
 def test_cv_refuses_a_predictions_file_it_cannot_write_before_training(
     data_dir, tmp_path, capsys, monkeypatch
 ):

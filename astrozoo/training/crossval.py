@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -17,7 +17,7 @@ from astrozoo.datasets.base import (
     shuffled_classes,
     with_extra_training,
 )
-from astrozoo.errors import ModelNotFoundError
+from astrozoo.errors import ConfigError, ModelNotFoundError
 from astrozoo.spec import spec
 from astrozoo.training.recipes import RECIPES, fit_members, prepared
 from astrozoo.training.reproduce import predict_and_score, score
@@ -61,6 +61,7 @@ def cross_validate(
     overrides: dict | None = None,
     on_fold: Callable[[int, dict], None] | None = None,
     training_fraction: float = 1.0,
+    only_folds: Sequence[int] | None = None,
 ) -> dict:
     """Cross-validates a zoo recipe on its training and validation data; never reads the test split.
 
@@ -90,10 +91,16 @@ def cross_validate(
             stratified subset; the held-out parts stay whole. Cross-validating at
             0.25, 0.5 and 1 on the same folds gives a learning curve: whether more
             data of the same kind would still raise the score (`subsample`).
+        only_folds: train and score only these folds (0-based, of ``folds``). Each
+            fold is seeded with ``seed + fold`` and cut the same way whichever
+            others run, so it scores alone as it does in the whole run: a long
+            cross-validation can be split between sessions or machines, and their
+            `held_out_table` files stacked into the whole run's.
 
     Returns:
-        ``{"model", "folds", "members", "overrides", "headline", "scores", "mean",
-        "std", "per_fold", "pooled", "class_names", "held_out"}``: the settings, the
+        ``{"model", "folds", "fold_indices", "members", "overrides", "headline",
+        "scores", "mean", "std", "per_fold", "pooled", "class_names", "held_out"}``:
+        the settings, the folds run, the
         headline metric of each fold, their mean and standard deviation, each fold's
         full metrics, the same metrics over every held-out prediction together
         (``pooled``; `astrozoo.training.metrics.accuracy_interval` gives a
@@ -113,6 +120,7 @@ def cross_validate(
         raise ModelNotFoundError.for_name(name, RECIPES)
     if not 0.0 < training_fraction <= 1.0:
         raise ValueError(f"training_fraction must be in (0, 1]. Received: {training_fraction!r}")
+    fold_indices = _fold_indices(folds, only_folds)
     recipe = RECIPES[name]
     splits = recipe.dataset.load_splits(data_dir)
     raw = {"pooled": concatenate_splits(splits["train"], splits["validation"])}
@@ -126,6 +134,8 @@ def cross_validate(
     strata = _strata(pooled.y)
     per_fold, held_out = [], []
     for fold, held in enumerate(stratified_folds(strata, folds, seed=SPLIT_SEED)):
+        if fold not in fold_indices:
+            continue
         rest = np.setdiff1d(np.arange(len(pooled)), held)
         rest = rest[subsample(strata[rest], training_fraction)]
         inner = rest[stratified_folds(strata[rest], INNER_FOLDS, seed=SPLIT_SEED + 1)[0]]
@@ -144,20 +154,21 @@ def cross_validate(
         model = fit_members(recipe, fold_splits, epochs or recipe.epochs, verbose, members, fold_overrides)
         predicted, metrics = predict_and_score(model, held_part)
         per_fold.append(metrics)
-        held_out.append((held, predicted))
+        held_out.append((fold, held, predicted))
         if on_fold is not None:
             on_fold(fold, per_fold[-1])
     scores = [metrics[recipe.headline] for metrics in per_fold]
     held = {
-        "ids": np.concatenate([pooled.ids[idx] for idx, _ in held_out]),
-        "fold": np.concatenate([np.full(len(idx), fold) for fold, (idx, _) in enumerate(held_out)]),
-        "true": np.concatenate([pooled.y[idx] for idx, _ in held_out]),
-        "predicted": np.concatenate([predicted for _, predicted in held_out]),
+        "ids": np.concatenate([pooled.ids[idx] for _, idx, _ in held_out]),
+        "fold": np.concatenate([np.full(len(idx), fold) for fold, idx, _ in held_out]),
+        "true": np.concatenate([pooled.y[idx] for _, idx, _ in held_out]),
+        "predicted": np.concatenate([predicted for _, _, predicted in held_out]),
     }
     class_names = spec(model).class_names
     return {
         "model": name,
         "folds": folds,
+        "fold_indices": fold_indices,
         "members": members or recipe.members,
         "overrides": dict(overrides or {}),
         "training_fraction": training_fraction,
@@ -170,6 +181,28 @@ def cross_validate(
         "class_names": class_names,
         "held_out": held,
     }
+
+
+def _fold_indices(folds: int, only_folds: Sequence[int] | None) -> list[int]:
+    """The sorted folds to run: all ``folds`` of them, or the valid, distinct ``only_folds``.
+
+    Example:
+        >>> _fold_indices(3, None), _fold_indices(3, [2, 0])
+        ([0, 1, 2], [0, 2])
+        >>> _fold_indices(3, [3])
+        Traceback (most recent call last):
+        ...
+        astrozoo.errors.ConfigError: only_folds must hold fold numbers from 0 to 2 (folds=3). Received: [3]
+    """
+    if only_folds is None:
+        return list(range(folds))
+    chosen = sorted({int(fold) for fold in only_folds})
+    if not chosen or chosen[0] < 0 or chosen[-1] >= folds:
+        raise ConfigError(
+            f"only_folds must hold fold numbers from 0 to {folds - 1} (folds={folds}). "
+            f"Received: {list(only_folds)}"
+        )
+    return chosen
 
 
 def subsample(labels, fraction: float, seed: int = SPLIT_SEED + 2) -> np.ndarray:
