@@ -175,6 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         "0.25, 0.5 and 1 for a learning curve (default 1)",
     )
     cv.add_argument(*SET_FLAG, **SET_OPTIONS)
+    cv.add_argument("-v", "--verbose", action="store_true", help="also print each training epoch's losses")
     cv.add_argument("-o", "--output", help="also write every fold's metrics to this JSON file")
     cv.add_argument(
         "--predictions",
@@ -364,7 +365,7 @@ def _cv(args) -> int:
     result = cross_validate(
         args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed,
         members=args.members, overrides=dict(args.overrides or ()), on_fold=report,
-        training_fraction=args.training_fraction, only_folds=args.fold,
+        training_fraction=args.training_fraction, only_folds=args.fold, verbose=2 if args.verbose else 0,
     )  # fmt: skip
     run = f"{args.folds} folds"
     if args.fold:

@@ -277,6 +277,8 @@ def test_cv_fold_runs_one_fold_and_scores_it_as_the_whole_run_does(data_dir, tmp
     assert result["per_fold"][0] == json.loads((tmp_path / "whole.json").read_text())["per_fold"][2]
     rows = list(csv.DictReader(alone.open()))
     assert rows == [row for row in csv.DictReader(whole.open()) if row["fold"] == "2"]
+    assert main([*arguments, "--fold", "0", "--verbose"]) == 0  # each epoch's losses, as train prints them
+    assert " - val_loss: " in capsys.readouterr().out
     assert main([*arguments, "--fold", "3"]) == 1
     assert "only_folds must hold fold numbers from 0 to 2 (folds=3). Received: [3]" in capsys.readouterr().err
 
