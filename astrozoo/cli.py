@@ -1,4 +1,4 @@
-"""The ``astrozoo`` command: predict, list, info, demo, push, train, cv, download.
+"""The ``astrozoo`` command: predict, list, info, demo, push, train, cv, cv-pool, download.
 
 Exit codes: 0 success; 2 usage error (bad arguments, unknown model, no input);
 3 when some inputs failed (their rows say why).
@@ -185,6 +185,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     cv.set_defaults(run=_cv)
 
+    pool = commands.add_parser(
+        "cv-pool", help="join separately run folds of one cross-validation (cv --fold) into the whole run's"
+    )
+    pool.add_argument(
+        "runs",
+        nargs="+",
+        metavar="RUN.json",
+        help="files astrozoo cv wrote with both -o and --predictions, one per run of some folds",
+    )
+    pool.add_argument("-o", "--output", help="also write the whole run's metrics to this JSON file")
+    pool.add_argument(
+        "--predictions",
+        metavar="FILE",
+        help="also write the whole run's held-out predictions to this .csv, .ecsv, .fits or .txt table",
+    )
+    pool.set_defaults(run=_cv_pool)
+
     fetch = commands.add_parser("download", help="download datasets into the cache (see ASTROZOO_CACHE)")
     fetch.add_argument("datasets", nargs="+", metavar="DATASET", help="dataset names, e.g. photoz_mgs")
     fetch.add_argument("--force", action="store_true", help="download every file again")
@@ -340,25 +357,11 @@ def _train(args) -> int:
 
 
 def _cv(args) -> int:
-    from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
-    from astrozoo.training.crossval import cross_validate, held_out_table  # noqa: PLC0415
-    from astrozoo.training.metrics import (  # noqa: PLC0415
-        accuracy_interval,
-        correct_count,
-        macro_f1_interval,
-        not_learned,
-    )
+    from astrozoo.training.crossval import cross_validate  # noqa: PLC0415
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
     def report(fold: int, metrics: dict) -> None:  # called once cross_validate has checked the name
-        headline = RECIPES[args.model].headline
-        line = f"fold {fold}: {headline} {metrics[headline]:.4f} (n={metrics['n']})"
-        if "bias" in metrics:  # a regressor: a variant can gain scatter and lose accuracy
-            line += f", bias {metrics['bias']:+.4f}"
-        reason = not_learned(metrics) if "confusion_matrix" in metrics else None  # classifiers only
-        if reason is not None:
-            line += f"; {reason} (train refuses such a model)"
-        print(line, flush=True)
+        _print_fold(fold, metrics, RECIPES[args.model].headline)
 
     if args.predictions:
         _table_format(Path(args.predictions))  # a file name it cannot write fails now, not after the folds
@@ -367,15 +370,91 @@ def _cv(args) -> int:
         members=args.members, overrides=dict(args.overrides or ()), on_fold=report,
         training_fraction=args.training_fraction, only_folds=args.fold, verbose=2 if args.verbose else 0,
     )  # fmt: skip
-    run = f"{args.folds} folds"
-    if args.fold:
+    _report_cross_validation(result, args.output, args.predictions)
+    return EXIT_OK
+
+
+def _cv_pool(args) -> int:
+    from astrozoo.errors import InputError  # noqa: PLC0415
+    from astrozoo.training.crossval import held_out_from_table, pool_fold_runs  # noqa: PLC0415
+
+    if args.predictions:
+        _table_format(Path(args.predictions))
+    results = []
+    for name in args.runs:
+        result = _read_json(Path(name), "astrozoo cv -o")
+        if "predictions" not in result:
+            raise InputError(
+                f"{name!r}: expected an astrozoo cv -o file that names its --predictions table; this one "
+                "names none (run without --predictions, or by an earlier astrozoo). Rerun its folds "
+                "with both -o and --predictions."
+            )
+        table_path = Path(name).parent / result["predictions"]
+        table = _read_predictions(table_path)
+        result["held_out"] = held_out_from_table(table, result["class_names"], source=repr(str(table_path)))
+        results.append(result)
+    pooled = pool_fold_runs(results, names=[repr(name) for name in args.runs])
+    for fold, metrics in zip(pooled["fold_indices"], pooled["per_fold"], strict=True):
+        _print_fold(fold, metrics, pooled["headline"])
+    _report_cross_validation(pooled, args.output, args.predictions)
+    return EXIT_OK
+
+
+def _read_json(path: Path, written_by: str) -> dict:
+    from astrozoo.errors import InputError  # noqa: PLC0415
+
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{str(path)!r}: expected a JSON file written by {written_by} ({err}).") from None
+    if not isinstance(value, dict):
+        raise InputError(f"{str(path)!r}: expected a JSON object written by {written_by}.")
+    return value
+
+
+def _read_predictions(path: Path):
+    from astropy.table import Table  # noqa: PLC0415
+
+    from astrozoo.errors import InputError  # noqa: PLC0415
+
+    if not path.is_file():
+        raise InputError(f"{str(path)!r}: no such file (expected the astrozoo cv --predictions table).")
+    try:
+        return Table.read(path, format=_table_format(path))
+    except InputError:
+        raise
+    except Exception as err:  # noqa: BLE001 (astropy's readers raise many kinds)
+        raise InputError(f"{str(path)!r}: not a readable table ({type(err).__name__}: {err}).") from None
+
+
+def _print_fold(fold: int, metrics: dict, headline: str) -> None:
+    """One line per fold as soon as it is scored: its headline metric and what to look at twice."""
+    from astrozoo.training.metrics import not_learned  # noqa: PLC0415
+
+    line = f"fold {fold}: {headline} {metrics[headline]:.4f} (n={metrics['n']})"
+    if "bias" in metrics:  # a regressor: a variant can gain scatter and lose accuracy
+        line += f", bias {metrics['bias']:+.4f}"
+    reason = not_learned(metrics) if "confusion_matrix" in metrics else None  # classifiers only
+    if reason is not None:
+        line += f"; {reason} (train refuses such a model)"
+    print(line, flush=True)
+
+
+def _report_cross_validation(result: dict, output: str | None, predictions: str | None) -> None:
+    """Prints a cross-validation's summary and pooled metrics; writes its JSON and predictions table."""
+    from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
+    from astrozoo.training.crossval import held_out_table  # noqa: PLC0415
+    from astrozoo.training.metrics import accuracy_interval, correct_count, macro_f1_interval  # noqa: PLC0415
+
+    run = f"{result['folds']} folds"
+    if len(result["fold_indices"]) < result["folds"]:
         run = f"fold(s) {', '.join(map(str, result['fold_indices']))} of {run}"
     summary = f"{result['headline']} {result['mean']:.4f} +- {result['std']:.4f} over {run}"
     summary += f", {result['members']} member(s) per fold"
-    if args.training_fraction < 1.0:
-        summary += f", training on {args.training_fraction:g} of each fold's examples"
+    if result["training_fraction"] < 1.0:
+        summary += f", training on {result['training_fraction']:g} of each fold's examples"
     summary += "".join(f", {key}={json.dumps(value)}" for key, value in result["overrides"].items())
-    print(f"{args.model}: {summary}")
+    print(f"{result['model']}: {summary}")
     pooled = result["pooled"]
     if "confusion_matrix" in pooled:  # a classifier: how precisely its held-out examples measure it
         correct, total = correct_count(pooled)
@@ -389,12 +468,15 @@ def _cv(args) -> int:
         print(f"pooled over the folds: nmad {pooled['nmad']:.4f}, 95% interval {interval['low']:.4f}-"
               f"{interval['high']:.4f}, bias {pooled['bias']:+.4f}, outlier fraction "
               f"{pooled['outlier_fraction']:.4f} (n={pooled['n']})")  # fmt: skip
-    if args.output:
+    if predictions:
+        _write_table(held_out_table(result), Path(predictions))
+    if output:
         metrics = {key: value for key, value in result.items() if key != "held_out"}
-        atomic_write_text(args.output, json.dumps(metrics, indent=2) + "\n")
-    if args.predictions:
-        _write_table(held_out_table(result), Path(args.predictions))
-    return EXIT_OK
+        if predictions:  # where `astrozoo cv-pool` finds them, from the JSON file's folder
+            metrics["predictions"] = os.path.relpath(
+                Path(predictions).resolve(), Path(output).resolve().parent
+            )
+        atomic_write_text(output, json.dumps(metrics, indent=2) + "\n")
 
 
 def _download(args) -> int:

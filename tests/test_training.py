@@ -261,8 +261,8 @@ def test_cv_predictions_hold_every_example_once_as_its_held_out_fold_scored_it(d
     assert [row["id"] for row in csv.DictReader(other_seed.open())] == [row["id"] for row in rows]
 
 
-def test_cv_fold_runs_one_fold_and_scores_it_as_the_whole_run_does(data_dir, tmp_path, capsys):
-    """``--fold K``: a long cross-validation split between sessions stacks into the whole run."""
+def test_cv_fold_runs_score_alone_as_in_the_whole_run_and_cv_pool_joins_them(data_dir, tmp_path, capsys):
+    """``--fold K``: a long cross-validation split between sessions pools into the whole run."""
     arguments = ["cv", "sdss-mlp", "--data", str(data_dir), "--folds", "3", "--epochs", "1", "--members", "1"]
     whole, alone = tmp_path / "whole.csv", tmp_path / "alone.csv"
     assert main([*arguments, "-o", str(tmp_path / "whole.json"), "--predictions", str(whole)]) == 0
@@ -277,10 +277,51 @@ def test_cv_fold_runs_one_fold_and_scores_it_as_the_whole_run_does(data_dir, tmp
     assert result["per_fold"][0] == json.loads((tmp_path / "whole.json").read_text())["per_fold"][2]
     rows = list(csv.DictReader(alone.open()))
     assert rows == [row for row in csv.DictReader(whole.open()) if row["fold"] == "2"]
-    assert main([*arguments, "--fold", "0", "--verbose"]) == 0  # each epoch's losses, as train prints them
+    rest = tmp_path / "rest.json"  # folds 0 and 1, printing each epoch's losses as train does
+    assert main([*arguments, "--fold", "1", "--fold", "0", "--verbose", "-o", str(rest),
+                 "--predictions", str(tmp_path / "rest.csv")]) == 0  # fmt: skip
     assert " - val_loss: " in capsys.readouterr().out
+    joined, joined_table = tmp_path / "joined.json", tmp_path / "joined.csv"
+    pool = ["cv-pool", str(tmp_path / "alone.json"), str(rest)]
+    assert main([*pool, "-o", str(joined), "--predictions", str(joined_table)]) == 0
+    printed = capsys.readouterr().out
+    assert "fold 0: accuracy" in printed and "over 3 folds, 1 member(s) per fold" in printed
+    expected, pooled = json.loads((tmp_path / "whole.json").read_text()), json.loads(joined.read_text())
+    assert pooled["fold_indices"] == [0, 1, 2] and pooled["per_fold"] == expected["per_fold"]
+    assert pooled["mean"] == expected["mean"] and pooled["std"] == expected["std"]
+    for key in ("n", "accuracy", "confusion_matrix", "macro_f1"):  # probabilities went through a CSV file
+        assert pooled["pooled"][key] == expected["pooled"][key]
+    assert list(csv.DictReader(joined_table.open())) == list(csv.DictReader(whole.open()))
+    assert main(["cv-pool", str(tmp_path / "alone.json"), str(joined)]) == 1  # fold 2 twice
+    assert "fold(s) [2] are in more than one" in capsys.readouterr().err
+    other_seed = tmp_path / "seed1.json"
+    other_seed.write_text(json.dumps({**json.loads(rest.read_text()), "seed": 1}))
+    assert main(["cv-pool", str(tmp_path / "alone.json"), str(other_seed)]) == 1
+    err = capsys.readouterr().err
+    assert "seed1.json' differs from " in err and "in seed: expected 0, received 1" in err
     assert main([*arguments, "--fold", "3"]) == 1
     assert "only_folds must hold fold numbers from 0 to 2 (folds=3). Received: [3]" in capsys.readouterr().err
+
+
+def test_held_out_tables_read_back_as_cross_validate_returned_them():
+    from astrozoo.training.crossval import held_out_from_table, held_out_table
+
+    rng = np.random.default_rng(0)
+    regressor = {"ids": np.arange(6), "fold": np.array([0, 0, 1, 1, 2, 2]), "true": rng.uniform(0, 0.3, 6),
+                 "predicted": rng.uniform(0, 0.3, (6, 1))}  # fmt: skip
+    back = held_out_from_table(held_out_table({"class_names": [], "held_out": regressor}), [])
+    for key, values in regressor.items():
+        np.testing.assert_array_equal(back[key], values)
+    classifier = {**regressor, "true": np.array([0, 1, 2, 0, 1, 2]), "predicted": rng.dirichlet([1, 1, 1], 6)}
+    table = held_out_table({"class_names": ["STAR", "GALAXY", "QSO"], "held_out": classifier})
+    back = held_out_from_table(table, ["STAR", "GALAXY", "QSO"])
+    np.testing.assert_array_equal(back["true"], classifier["true"])
+    np.testing.assert_array_equal(back["predicted"], classifier["predicted"])
+    with pytest.raises(astrozoo.InputError, match="held.csv: expected the columns .* missing p_QSO"):
+        held_out_from_table(table[["id", "fold", "true", "predicted", "p_STAR", "p_GALAXY"]],
+                            ["STAR", "GALAXY", "QSO"], source="held.csv")  # fmt: skip
+    with pytest.raises(astrozoo.InputError, match=r"true classes \['QSO'\] are not among"):
+        held_out_from_table(table, ["STAR", "GALAXY"])
 
 
 def test_cv_refuses_a_predictions_file_it_cannot_write_before_training(

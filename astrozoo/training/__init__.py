@@ -20,6 +20,7 @@ _LAZY = {
     "ensure_learned": "astrozoo.training.fitting",
     "fit": "astrozoo.training.fitting",
     "logit_adjustment_for": "astrozoo.training.logit_adjustment",
+    "pool_fold_runs": "astrozoo.training.crossval",
     "refresh_card": "astrozoo.training.reproduce",
     "regression_report": "astrozoo.training.metrics",
     "stratified_folds": "astrozoo.training.crossval",
@@ -28,7 +29,7 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from astrozoo.training.calibration import calibrate
-    from astrozoo.training.crossval import cross_validate, stratified_folds
+    from astrozoo.training.crossval import cross_validate, pool_fold_runs, stratified_folds
     from astrozoo.training.fitting import balanced_class_weights, ensure_learned, fit
     from astrozoo.training.logit_adjustment import adjust_logits, logit_adjustment_for
     from astrozoo.training.metrics import classification_report, regression_report
@@ -46,6 +47,7 @@ __all__ = [
     "ensure_learned",
     "fit",
     "logit_adjustment_for",
+    "pool_fold_runs",
     "refresh_card",
     "regression_report",
     "stratified_folds",
