@@ -15,7 +15,8 @@ import warnings
 from pathlib import Path
 
 EXIT_OK, EXIT_USAGE, EXIT_SOME_FAILED = 0, 2, 3
-JSON_ONLY_COMMANDS = ("list", "info")  # they read the manifest and JSON files, never TensorFlow
+# They read the manifest, JSON files and tables, never TensorFlow.
+TENSORFLOW_FREE_COMMANDS = ("list", "info", "cv-pool")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet = os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3") in ("2", "3")
     from astrozoo.errors import AstrozooError, InputError, ModelNotFoundError  # noqa: PLC0415
 
-    if quiet and args.command not in JSON_ONLY_COMMANDS:
+    if quiet and args.command not in TENSORFLOW_FREE_COMMANDS:
         _start_tensorflow_quietly()
 
     try:
@@ -376,7 +377,7 @@ def _cv(args) -> int:
 
 def _cv_pool(args) -> int:
     from astrozoo.errors import InputError  # noqa: PLC0415
-    from astrozoo.training.crossval import held_out_from_table, pool_fold_runs  # noqa: PLC0415
+    from astrozoo.training.fold_pooling import held_out_from_table, pool_fold_runs  # noqa: PLC0415
 
     if args.predictions:
         _table_format(Path(args.predictions))
@@ -443,7 +444,7 @@ def _print_fold(fold: int, metrics: dict, headline: str) -> None:
 def _report_cross_validation(result: dict, output: str | None, predictions: str | None) -> None:
     """Prints a cross-validation's summary and pooled metrics; writes its JSON and predictions table."""
     from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
-    from astrozoo.training.crossval import held_out_table  # noqa: PLC0415
+    from astrozoo.training.fold_pooling import held_out_table  # noqa: PLC0415
     from astrozoo.training.metrics import accuracy_interval, correct_count, macro_f1_interval  # noqa: PLC0415
 
     run = f"{result['folds']} folds"

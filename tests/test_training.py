@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -304,7 +306,7 @@ def test_cv_fold_runs_score_alone_as_in_the_whole_run_and_cv_pool_joins_them(dat
 
 
 def test_held_out_tables_read_back_as_cross_validate_returned_them():
-    from astrozoo.training.crossval import held_out_from_table, held_out_table
+    from astrozoo.training.fold_pooling import held_out_from_table, held_out_table
 
     rng = np.random.default_rng(0)
     regressor = {"ids": np.arange(6), "fold": np.array([0, 0, 1, 1, 2, 2]), "true": rng.uniform(0, 0.3, 6),
@@ -322,6 +324,44 @@ def test_held_out_tables_read_back_as_cross_validate_returned_them():
                             ["STAR", "GALAXY", "QSO"], source="held.csv")  # fmt: skip
     with pytest.raises(astrozoo.InputError, match=r"true classes \['QSO'\] are not among"):
         held_out_from_table(table, ["STAR", "GALAXY"])
+
+
+def test_cv_pool_joins_written_runs_without_starting_tensorflow(tmp_path):
+    """Runs as `cv --fold K -o RUN.json --predictions RUN.csv` writes them pool without importing Keras."""
+    from astrozoo.cli import _report_cross_validation
+    from astrozoo.training.fold_pooling import summarized
+    from astrozoo.training.metrics import correct_count
+
+    rng = np.random.default_rng(1)
+    names = ["FRI", "FRII"]
+    settings = {"model": "radio-cnn", "folds": 2, "members": 1, "overrides": {"rotations": 16},
+                "training_fraction": 1.0, "seed": 0, "epochs": 200, "headline": "accuracy",
+                "class_names": names}  # fmt: skip
+    folds = []
+    for fold, n in enumerate((40, 30)):
+        true = rng.integers(0, 2, n)
+        predicted = rng.dirichlet([1, 1], n)
+        held = {"ids": np.array([f"s{fold}-{k}" for k in range(n)]), "fold": np.full(n, fold), "true": true,
+                "predicted": predicted}  # fmt: skip
+        folds.append(summarized(settings, [fold], [classification_report(predicted, true, names)], held))
+        run = tmp_path / f"f{fold}.json"
+        _report_cross_validation(folds[-1], str(run), str(tmp_path / f"f{fold}.csv"))
+    script = (
+        "import sys\n"
+        "from astrozoo.cli import main\n"
+        f"code = main(['cv-pool', {str(tmp_path / 'f1.json')!r}, {str(tmp_path / 'f0.json')!r}, "
+        f"'-o', {str(tmp_path / 'both.json')!r}])\n"
+        "print('exit', code, 'keras imported:', 'keras' in sys.modules, 'tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "exit 0 keras imported: False False" in result.stdout
+    both = json.loads((tmp_path / "both.json").read_text())
+    assert both["fold_indices"] == [0, 1]
+    assert both["scores"] == [folds[0]["per_fold"][0]["accuracy"], folds[1]["per_fold"][0]["accuracy"]]
+    correct = sum(correct_count(f["per_fold"][0])[0] for f in folds)
+    assert both["pooled"]["n"] == 70 and both["pooled"]["accuracy"] == pytest.approx(correct / 70)
+    assert f"pooled over the folds: accuracy {correct}/70" in result.stdout
 
 
 def test_cv_refuses_a_predictions_file_it_cannot_write_before_training(

@@ -20,7 +20,7 @@ _LAZY = {
     "ensure_learned": "astrozoo.training.fitting",
     "fit": "astrozoo.training.fitting",
     "logit_adjustment_for": "astrozoo.training.logit_adjustment",
-    "pool_fold_runs": "astrozoo.training.crossval",
+    "pool_fold_runs": "astrozoo.training.fold_pooling",
     "refresh_card": "astrozoo.training.reproduce",
     "regression_report": "astrozoo.training.metrics",
     "stratified_folds": "astrozoo.training.crossval",
@@ -29,8 +29,9 @@ _LAZY = {
 
 if TYPE_CHECKING:
     from astrozoo.training.calibration import calibrate
-    from astrozoo.training.crossval import cross_validate, pool_fold_runs, stratified_folds
+    from astrozoo.training.crossval import cross_validate, stratified_folds
     from astrozoo.training.fitting import balanced_class_weights, ensure_learned, fit
+    from astrozoo.training.fold_pooling import pool_fold_runs
     from astrozoo.training.logit_adjustment import adjust_logits, logit_adjustment_for
     from astrozoo.training.metrics import classification_report, regression_report
     from astrozoo.training.reproduce import RECIPES, refresh_card, train

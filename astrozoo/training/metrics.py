@@ -237,6 +237,25 @@ def regression_report(z_pred, z_true, outlier_threshold: float = 0.15) -> dict:
     return report
 
 
+def report_for(predicted, truth, class_names: Sequence[str]) -> dict:
+    """A `classification_report` of class probabilities, or (no ``class_names``) a `regression_report`.
+
+    Args:
+        predicted: a model's outputs, shape ``(n, classes)`` or, for a regressor, ``(n, 1)``.
+        truth: class indices, or true values.
+        class_names: the classes in output order; empty for a regressor.
+
+    Example:
+        >>> report_for(np.array([[0.9, 0.1], [0.3, 0.7]]), np.array([0, 0]), ["FRI", "FRII"])["accuracy"]
+        0.5
+        >>> report_for(np.array([[0.1], [0.2]]), np.array([0.1, 0.2]), [])["nmad"]
+        0.0
+    """
+    if class_names:
+        return classification_report(predicted, truth, class_names)
+    return regression_report(np.asarray(predicted)[:, 0], truth)
+
+
 def nmad(dz) -> float:
     """The normalized median absolute deviation, 1.4826 * median(|dz - median(dz)|).
 

@@ -20,7 +20,7 @@ from astrozoo.loading import save
 from astrozoo.model_folder import CARD_FILE, CONFIG_FILE, METADATA_FILE, read_folder_json, resolve_spec
 from astrozoo.spec import spec
 from astrozoo.training.fitting import ensure_learned
-from astrozoo.training.metrics import classification_report, regression_report
+from astrozoo.training.metrics import report_for
 from astrozoo.training.recipes import RECIPES, fit_members, prepared
 
 
@@ -212,11 +212,4 @@ def evaluate(model: keras.Model, split) -> dict:
 def predict_and_score(model: keras.Model, split) -> tuple[np.ndarray, dict]:
     """A model's outputs on a split (class probabilities, or a column of values) and `evaluate`'s score."""
     predicted = np.asarray(model.predict(split.x, batch_size=256, verbose=0))
-    return predicted, score(predicted, split.y, spec(model).class_names)
-
-
-def score(predicted: np.ndarray, truth: np.ndarray, class_names) -> dict:
-    """A `classification_report` of class probabilities, or (no ``class_names``) a `regression_report`."""
-    if class_names:
-        return classification_report(predicted, truth, class_names)
-    return regression_report(predicted[:, 0], truth)
+    return predicted, report_for(predicted, split.y, spec(model).class_names)
