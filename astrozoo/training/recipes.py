@@ -399,6 +399,9 @@ RADIO = {
 # The runs: experiments/radio-cnn-d16/. D8 between them (--set rotations=8, 3x3 kernels, filters
 # [4, 8, 16, 16], 3e-4; same bar, written before): 178/188 = 0.947, 169/187 = 0.904, 171/187 = 0.914,
 # pooled 518/562 = 0.922, better on fold 0 only, as D16: not adopted (experiments/radio-cnn-d8/).
+# Averaging the recipe's, D8's and D16's held-out probabilities (bar written before: pooled >= 0.942 and
+# better on >= 2 of 3 folds): 0.947 / 0.930 / 0.925, pooled 525/562 = 0.934, not adopted
+# (experiments/radio-cnn-mixed-ensemble/).
 def _radio_cnn(splits, epochs, verbose, overrides=None):
     model = build_with(builders.cnn, dict(
         class_names=mirabest.CLASSES, channels=1, image_size=RADIO["image_size"], filters=(32, 64, 128, 128),
