@@ -261,7 +261,8 @@ SET_OPTIONS = {
     "metavar": "KEY=VALUE",
     "help": "replace one of the recipe's builder arguments or training settings (learning_rate, "
     "batch_size, patience, schedule=plateau|cosine, recalibrate_batch_norm, weight_averaging, "
-    "weight_decay, mixup, label_smoothing, calibrate=true|false, undo_class_weights), e.g. --set "
+    "weight_decay, mixup, label_smoothing, calibrate=true|false, undo_class_weights, refit=true: cv only, "
+    "a fresh network then trained on train + validation for the epochs early stopping kept), e.g. --set "
     "augment=rotation --set 'filters=[16, 32]' --set learning_rate=3e-4 (repeatable; train then needs "
     "--output)",
 }

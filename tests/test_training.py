@@ -817,6 +817,55 @@ def test_weight_averaging_trains_the_weights_but_validates_and_returns_their_mov
     assert mlp.evaluate(x, flipped.y, verbose=0)[0] == pytest.approx(best, rel=1e-5)
 
 
+def test_refit_trains_a_fresh_network_on_both_splits_replaying_the_kept_epochs_rates(monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(150, 3)).astype("float32")
+    train = fitting.Split(x[:100], (x[:100, 0] > 0).astype(int), np.arange(100))
+    validation = fitting.Split(x[100:], (x[100:, 0] > 0).astype(int), np.arange(100, 150))
+    epochs = []  # (learning rate, batches) of each epoch the refit trains
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            epochs.append([None, 0])
+
+        def on_train_batch_end(self, batch, logs=None):
+            epochs[-1][1] += 1
+
+        def on_epoch_end(self, epoch, logs=None):
+            epochs[-1][0] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+    keras_fit = keras.Model.fit
+    monkeypatch.setattr(
+        keras.Model,
+        "fit",
+        lambda self, *a, callbacks=(), **k: keras_fit(self, *a, callbacks=[*callbacks, Record()], **k),
+    )
+    keras.utils.set_random_seed(0)
+    mlp = astrozoo.builders.mlp(["a", "b", "c"], class_names=["low", "high"], hidden_units=(4,))
+    history = keras.callbacks.History()  # a run whose best validation loss came at epoch 3 of 4
+    history.history = {"val_loss": [0.6, 0.5, 0.4, 0.45], "learning_rate": [0.01, 0.01, 0.005, 0.0025]}
+    again = fitting.refit(mlp, history, train, validation, batch_size=30, verbose=0)
+    assert again is not mlp and astrozoo.spec(again).arguments == astrozoo.spec(mlp).arguments
+    assert [batches for _, batches in epochs] == [5, 5, 5]  # 3 epochs of 150 examples in batches of 30
+    assert [rate for rate, _ in epochs] == pytest.approx([0.01, 0.01, 0.005])
+    assert again.evaluate(x, (x[:, 0] > 0).astype(int), verbose=0)[1] > 0.8  # and it learned
+
+    history.history = {"val_loss": [0.6, 0.5]}  # e.g. schedule="cosine": no rates recorded
+    with pytest.raises(astrozoo.errors.ConfigError, match="plateau schedule"):
+        fitting.refit(mlp, history, train, validation, verbose=0)
+
+
+def test_refit_is_cross_validated_and_never_trained_into_a_model_folder(data_dir, tmp_path, capsys):
+    quick = ["--data", str(data_dir), "--epochs", "2", "--set", "refit=true"]
+    assert main(["cv", "sdss-mlp", *quick, "--folds", "2"]) == 0
+    assert "refit=true" in capsys.readouterr().out
+    assert main(["train", "sdss-mlp", *quick, "--output", str(tmp_path / "refit")]) == 1
+    assert "--set refit=true is for astrozoo cv" in capsys.readouterr().err
+    assert not (tmp_path / "refit").exists()
+    assert main(["cv", "sdss-mlp", *quick, "--set", "schedule=cosine"]) == 1
+    assert "replays the plateau schedule's learning rates" in capsys.readouterr().err
+
+
 def test_weight_decay_shrinks_the_weights_the_data_do_not_hold_up():
     x = np.random.default_rng(0).normal(size=(200, 3)).astype("float32")
     data = fitting.Split(x, (x[:, 0] > 0).astype(int), np.arange(200))

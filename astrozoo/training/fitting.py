@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import keras
 import numpy as np
 
+from astrozoo.builders.registry import build_from_config
 from astrozoo.datasets import Split
+from astrozoo.datasets.base import concatenate_splits
 from astrozoo.errors import ConfigError, TrainingError
 from astrozoo.spec import spec
 from astrozoo.training.metrics import not_learned
@@ -16,12 +19,13 @@ from astrozoo.training.mixup import MixupBatches, one_hot_labels
 SCHEDULES = ("plateau", "cosine")
 TRAINING_SETTINGS = (
     "learning_rate", "batch_size", "patience", "schedule", "recalibrate_batch_norm", "weight_averaging",
-    "weight_decay", "mixup", "label_smoothing", "calibrate", "undo_class_weights",
+    "weight_decay", "mixup", "label_smoothing", "calibrate", "undo_class_weights", "refit",
 )  # fmt: skip
 """Arguments of `fit` that ``--set KEY=VALUE`` may replace (see `training_settings`); ``calibrate``:
 whether `astrozoo.training.recipes.fit_members` temperature-scales the trained model on validation; and
 ``undo_class_weights``: the fraction of a recipe's class weights that `astrozoo.training.recipes.fit_with`
-undoes in the trained model's decisions (`astrozoo.training.adjust_logits`)."""
+undoes in the trained model's decisions (`astrozoo.training.adjust_logits`); and ``refit``: whether
+`astrozoo.training.recipes.fit_with` then trains a fresh network on train + validation (`refit`)."""
 
 
 def training_settings(overrides: dict | None, **recipe_settings) -> dict:
@@ -50,7 +54,7 @@ def training_settings(overrides: dict | None, **recipe_settings) -> dict:
             valid, expected = number and value > 0, "a positive number"
         elif key == "schedule":
             valid, expected = value in SCHEDULES, f"one of {list(SCHEDULES)}"
-        elif key in ("recalibrate_batch_norm", "calibrate"):
+        elif key in ("recalibrate_batch_norm", "calibrate", "refit"):
             valid, expected = isinstance(value, bool), "true or false"
         elif key == "weight_decay":
             valid, expected = number and value >= 0, "a number >= 0"
@@ -85,7 +89,7 @@ def balanced_class_weights(y: np.ndarray, n_classes: int, power: float = 1.0) ->
 def fit(
     model: keras.Model,
     train: Split,
-    validation: Split,
+    validation: Split | None,
     epochs: int,
     batch_size: int = 128,
     learning_rate: float = 1e-3,
@@ -98,6 +102,7 @@ def fit(
     weight_decay: float = 0.0,
     mixup: float = 0.0,
     label_smoothing: float = 0.0,
+    learning_rates: Sequence[float] | None = None,
     verbose: int = 2,
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
@@ -131,6 +136,12 @@ def fit(
             others (Szegedy et al. 2016), in training and in the validation loss that
             early stopping watches: a network is then never pushed to be certain of
             a label that may be wrong.
+        learning_rates: instead of a validation split, the learning rate of
+            each epoch (``validation`` is then None and ``epochs`` and
+            ``schedule`` are unused): the model trains for ``len(learning_rates)``
+            epochs with no early stopping and keeps its last (or, with
+            ``weight_averaging``, last averaged) weights. `refit` replays a
+            finished run's rates this way.
         (the other arguments are those of ``keras.Model.fit`` and ``compile``.)
 
     Example:
@@ -149,10 +160,15 @@ def fit(
             "sparse_categorical_crossentropy" if task == "classification" else keras.losses.Huber(delta=0.05)
         )
     metrics = ["accuracy"] if task == "classification" else ["mae"]
+    if (validation is None) == (learning_rates is None):
+        raise ValueError("fit needs either a validation split or the learning_rates of a run without one.")
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     ]
-    if schedule == "plateau":
+    if learning_rates is not None:
+        rates = [float(rate) for rate in learning_rates]
+        epochs, callbacks = len(rates), [keras.callbacks.LearningRateScheduler(lambda epoch: rates[epoch])]
+    elif schedule == "plateau":
         callbacks.append(
             keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=max(patience // 3, 1))
         )
@@ -171,7 +187,7 @@ def fit(
     else:
         optimizer = keras.optimizers.Adam(learning_rate, **averaging)
     data = {"x": train.x, "y": train.y, "batch_size": batch_size, "class_weight": class_weight}
-    validation_data = (validation.x, validation.y)
+    validation_data = None if validation is None else (validation.x, validation.y)
     if (mixup or label_smoothing) and task != "classification":
         raise ConfigError(
             "Mixup and label smoothing act on class labels, so they need a classifier. "
@@ -179,7 +195,8 @@ def fit(
         )
     if mixup or label_smoothing:  # both train on one-hot labels
         n_classes = len(spec(model).class_names)
-        validation_data = (validation.x, one_hot_labels(validation.y, n_classes))
+        if validation is not None:
+            validation_data = (validation.x, one_hot_labels(validation.y, n_classes))
         if mixup:
             seed = int(np.random.randint(2**31))  # from the global seed (keras.utils.set_random_seed)
             data = {"x": MixupBatches(train.x, train.y, n_classes, mixup, batch_size, class_weight, seed)}
@@ -193,6 +210,53 @@ def fit(
     if recalibrate_batch_norm:
         reestimate_batch_norm(model, train.x, batch_size)
     return history
+
+
+def refit(model: keras.Model, history: keras.callbacks.History, train: Split, validation: Split,
+          **settings) -> keras.Model:  # fmt: skip
+    """A fresh network like ``model``, trained on ``train`` + ``validation`` as ``model`` was on ``train``.
+
+    Early stopping needs examples the network does not train on, so the network it
+    keeps never learned from the validation split. This trains a new one (same
+    builder and arguments, new initialization) on both splits for the number of
+    epochs that early stopping kept, replaying the learning rate of each of those
+    epochs, which the plateau schedule recorded in ``history``. Nothing is then left
+    to score it on but a test split or the held-out fold of a cross-validation.
+
+    Args:
+        model: the network trained by `fit` on ``train`` with early stopping on ``validation``.
+        history: what that `fit` returned.
+        train: its training split.
+        validation: its validation split.
+        **settings: the same `fit` settings as that run (batch size, class weights,
+            weight averaging...), except ``schedule``, ``patience`` and ``learning_rate``.
+
+    Returns:
+        The new network.
+
+    Raises:
+        ConfigError: ``history`` has no learning rates (a run without the plateau schedule).
+
+    Example:
+        >>> from astrozoo import builders
+        >>> x = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")
+        >>> data = Split(x, (x[:, 0] > 0).astype(int), np.arange(64))
+        >>> model = builders.mlp(["a", "b"], class_names=["neg", "pos"], hidden_units=(8,))
+        >>> history = fit(model, data, data, epochs=4, verbose=0)
+        >>> again = refit(model, history, data, data, verbose=0)
+        >>> again is model, spec(again).arguments == spec(model).arguments
+        (False, True)
+    """
+    rates, losses = history.history.get("learning_rate"), history.history["val_loss"]
+    if rates is None:
+        raise ConfigError(
+            "refit replays the learning rates that the plateau schedule records each epoch; this run "
+            f"recorded none. Received a history with {sorted(history.history)}."
+        )
+    kept = int(np.argmin(losses)) + 1  # the epoch early stopping restored (the first best one)
+    fresh = build_from_config(spec(model).builder, spec(model).arguments)
+    fit(fresh, concatenate_splits(train, validation), None, kept, learning_rates=rates[:kept], **settings)
+    return fresh
 
 
 def reestimate_batch_norm(model: keras.Model, x: np.ndarray, batch_size: int = 32, seed: int = 0) -> int:

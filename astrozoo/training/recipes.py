@@ -29,7 +29,7 @@ from astrozoo.io.lightcurves import choose_period, period_candidates
 from astrozoo.io.period_prior import PeriodPrior
 from astrozoo.spec import spec
 from astrozoo.training.calibration import calibrate
-from astrozoo.training.fitting import TRAINING_SETTINGS, balanced_class_weights, fit, training_settings
+from astrozoo.training.fitting import TRAINING_SETTINGS, balanced_class_weights, fit, refit, training_settings
 from astrozoo.training.logit_adjustment import adjust_logits, logit_adjustment_for
 
 
@@ -147,7 +147,10 @@ def fit_with(model: keras.Model, splits: dict[str, Split], epochs: int, verbose:
     another learning rate and schedule with the recipe's (see
     `astrozoo.training.fitting.TRAINING_SETTINGS`). With ``undo_class_weights`` (a
     fraction), the trained model is rebuilt so that its decisions undo that fraction of
-    the ``class_weight`` it was trained with (`logit_adjustment_for`).
+    the ``class_weight`` it was trained with (`logit_adjustment_for`). With ``refit``,
+    a fresh network is then trained on train + validation for the epochs early
+    stopping kept (`astrozoo.training.fitting.refit`); only this last stage of a
+    recipe is refitted (rings-resnet's frozen-backbone stage before it is not).
 
     Returns:
         The trained model: ``model`` itself, or its logit-adjusted rebuild.
@@ -156,14 +159,25 @@ def fit_with(model: keras.Model, splits: dict[str, Split], epochs: int, verbose:
         ConfigError: ``undo_class_weights`` for a recipe that trains without class weights.
     """
     settings = training_settings(overrides, **recipe_settings)
-    settings.pop("calibrate", None)  # not a fit argument: fit_members calibrates after training
+    calibrated = settings.pop("calibrate", False)  # not a fit argument: fit_members calibrates after training
     undone = settings.pop("undo_class_weights", 0.0)
+    refitted = settings.pop("refit", False)
     if undone and settings.get("class_weight") is None:
         raise ConfigError(
             f"--set undo_class_weights={undone}: this recipe trains without class weights, so there are "
             "none to undo."
         )
-    fit(model, splits["train"], splits["validation"], epochs, verbose=verbose, **settings)
+    if refitted and (calibrated or settings.get("schedule", "plateau") != "plateau"):
+        raise ConfigError(
+            "--set refit=true trains on the validation split too, so it cannot then calibrate on it, and it "
+            "replays the plateau schedule's learning rates. Received: "
+            f"calibrate={calibrated}, schedule={settings.get('schedule', 'plateau')!r}."
+        )
+    history = fit(model, splits["train"], splits["validation"], epochs, verbose=verbose, **settings)
+    if refitted:
+        for unused in ("schedule", "patience", "learning_rate"):
+            settings.pop(unused, None)
+        model = refit(model, history, splits["train"], splits["validation"], verbose=verbose, **settings)
     if not undone:
         return model
     return adjust_logits(model, logit_adjustment_for(settings["class_weight"], undone))

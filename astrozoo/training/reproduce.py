@@ -54,6 +54,7 @@ def train(
             `astrozoo.training.recipes.fit_members`).
         overrides: builder arguments replacing the recipe's (a variant, e.g.
             ``{"augment": "rotation"}``); needs an ``output`` (`ConfigError` without).
+            ``refit`` is refused (`ConfigError`): it trains on the validation split.
 
     Returns:
         The model folder.
@@ -74,6 +75,12 @@ def train(
         raise ConfigError(
             f"A variant of the {name} recipe (overrides {overrides}) is not the zoo model: give it an "
             f"output folder, so that the package's weights/{name} and its manifest entry stay as they are."
+        )
+    if (overrides or {}).get("refit"):
+        raise ConfigError(
+            "--set refit=true is for astrozoo cv: a refitted network has trained on the validation split, so "
+            "astrozoo train could neither check it there nor report validation scores for its card. "
+            f"Received: overrides {overrides}."
         )
     keras.utils.set_random_seed(seed)
     splits, fitted_overrides = prepared(recipe, recipe.dataset.load_splits(data_dir), overrides)
