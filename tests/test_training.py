@@ -773,6 +773,16 @@ def test_batch_norm_statistics_are_reestimated_on_the_training_inputs_in_nested_
     assert len(calls) == 1 and calls[0][0] is mlp and calls[0][1] is x and calls[0][2] == 40
 
 
+def _add_to_every_fit(monkeypatch, callback_class):
+    """Makes every ``keras.Model.fit`` also run a new ``callback_class()`` after its own callbacks."""
+    keras_fit = keras.Model.fit
+
+    def fit_also_calling_back(self, *args, callbacks=(), **kwargs):
+        return keras_fit(self, *args, callbacks=[*callbacks, callback_class()], **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit_also_calling_back)
+
+
 def test_weight_averaging_trains_the_weights_but_validates_and_returns_their_moving_average(monkeypatch):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 3)).astype("float32")
@@ -783,12 +793,7 @@ def test_weight_averaging_trains_the_weights_but_validates_and_returns_their_mov
         def on_train_batch_end(self, batch, logs=None):
             trained.append([keras.ops.convert_to_numpy(w) for w in self.model.trainable_weights])
 
-    keras_fit = keras.Model.fit
-    monkeypatch.setattr(
-        keras.Model,
-        "fit",
-        lambda self, *a, callbacks=(), **k: keras_fit(self, *a, callbacks=[*callbacks, Record()], **k),
-    )
+    _add_to_every_fit(monkeypatch, Record)
     keras.utils.set_random_seed(0)
     mlp = astrozoo.builders.mlp(["a", "b", "c"], class_names=["low", "high"], hidden_units=(4,))
     history = fitting.fit(
@@ -834,12 +839,7 @@ def test_refit_trains_a_fresh_network_on_both_splits_replaying_the_kept_epochs_r
         def on_epoch_end(self, epoch, logs=None):
             epochs[-1][0] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
-    keras_fit = keras.Model.fit
-    monkeypatch.setattr(
-        keras.Model,
-        "fit",
-        lambda self, *a, callbacks=(), **k: keras_fit(self, *a, callbacks=[*callbacks, Record()], **k),
-    )
+    _add_to_every_fit(monkeypatch, Record)
     keras.utils.set_random_seed(0)
     mlp = astrozoo.builders.mlp(["a", "b", "c"], class_names=["low", "high"], hidden_units=(4,))
     history = keras.callbacks.History()  # a run whose best validation loss came at epoch 3 of 4
