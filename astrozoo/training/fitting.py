@@ -137,8 +137,8 @@ def fit(
             early stopping watches: a network is then never pushed to be certain of
             a label that may be wrong.
         learning_rates: instead of a validation split, the learning rate of
-            each epoch (``validation`` is then None and ``epochs`` and
-            ``schedule`` are unused): the model trains for ``len(learning_rates)``
+            each epoch (``validation`` is then None, and ``epochs``, ``schedule``,
+            ``patience`` and ``learning_rate`` are unused): the model trains for ``len(learning_rates)``
             epochs with no early stopping and keeps its last (or, with
             ``weight_averaging``, last averaged) weights. `refit` replays a
             finished run's rates this way.
@@ -229,7 +229,8 @@ def refit(model: keras.Model, history: keras.callbacks.History, train: Split, va
         train: its training split.
         validation: its validation split.
         **settings: the same `fit` settings as that run (batch size, class weights,
-            weight averaging...), except ``schedule``, ``patience`` and ``learning_rate``.
+            weight averaging...); its ``schedule``, ``patience`` and ``learning_rate``
+            give way to the replayed rates.
 
     Returns:
         The new network.

@@ -167,16 +167,15 @@ def fit_with(model: keras.Model, splits: dict[str, Split], epochs: int, verbose:
             f"--set undo_class_weights={undone}: this recipe trains without class weights, so there are "
             "none to undo."
         )
-    if refitted and (calibrated or settings.get("schedule", "plateau") != "plateau"):
+    schedule = settings.get("schedule", "plateau")
+    if refitted and (calibrated or schedule != "plateau"):
         raise ConfigError(
             "--set refit=true trains on the validation split too, so it cannot then calibrate on it, and it "
-            "replays the plateau schedule's learning rates. Received: "
-            f"calibrate={calibrated}, schedule={settings.get('schedule', 'plateau')!r}."
+            f"replays the plateau schedule's learning rates. Received: calibrate={calibrated}, "
+            f"schedule={schedule!r}."
         )
     history = fit(model, splits["train"], splits["validation"], epochs, verbose=verbose, **settings)
     if refitted:
-        for unused in ("schedule", "patience", "learning_rate"):
-            settings.pop(unused, None)
         model = refit(model, history, splits["train"], splits["validation"], verbose=verbose, **settings)
     if not undone:
         return model
