@@ -34,7 +34,7 @@ import astrozoo  # noqa: E402
 
 project = "astrozoo"
 author = "the astrozoo authors"
-copyright = "the astrozoo authors"  # noqa: A001
+copyright = "the astrozoo authors"
 release = astrozoo.__version__
 version = release
 
