@@ -31,7 +31,7 @@ import tensorflow as tf
 import astrozoo
 from astrozoo.io import read_lightcurve
 from astrozoo.io.lightcurves import find_period
-from astrozoo.training.recipes import RR_LYRAE_PERIODS
+from astrozoo.training.recipes.inputs import RR_LYRAE_PERIODS
 
 
 def example_batch(model_spec, batch: int) -> np.ndarray:

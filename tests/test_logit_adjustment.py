@@ -12,7 +12,8 @@ from astrozoo.errors import ConfigError
 from astrozoo.layers import LogitAdjustment, TemperatureScaling
 from astrozoo.training import adjust_logits, balanced_class_weights, logit_adjustment_for
 from astrozoo.training.fitting import training_settings
-from astrozoo.training.recipes import OGLE_WEIGHTING_UNDONE, fit_with
+from astrozoo.training.recipes import fit_with
+from astrozoo.training.recipes.ogle import OGLE_WEIGHTING_UNDONE
 
 
 def _softmax(logits):

@@ -478,7 +478,7 @@ def test_set_help_names_every_training_setting():
 
 
 def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_path, capsys, monkeypatch):
-    from astrozoo.training import recipes
+    from astrozoo.training.recipes import base
 
     calls = []
 
@@ -486,8 +486,8 @@ def test_set_replaces_training_settings_and_refuses_unusable_ones(data_dir, tmp_
         calls.append(kwargs)
         return real_fit(*args, **kwargs)
 
-    real_fit = recipes.fit
-    monkeypatch.setattr(recipes, "fit", recording_fit)
+    real_fit = base.fit
+    monkeypatch.setattr(base, "fit", recording_fit)
     settings = ["--set", "learning_rate=3e-4", "--set", "schedule=cosine", "--set", "batch_size=256"]
     assert main(["cv", "sdss-mlp", "--data", str(data_dir), "--epochs", "1", "--folds", "2", *settings]) == 0
     assert len(calls) == 2
@@ -1001,7 +1001,7 @@ def test_from_scratch_baseline_of_an_ensemble_is_an_ensemble_of_as_many():
     from conftest import TINY_CONFIGS
 
     from astrozoo.datasets import Split
-    from astrozoo.training.recipes import _rings_from_scratch
+    from astrozoo.training.recipes.galaxies import _rings_from_scratch
 
     builder, arguments = TINY_CONFIGS["resnet_transfer-compact"][:2]
     members = [astrozoo.builders.build_from_config(builder, arguments) for _ in range(2)]

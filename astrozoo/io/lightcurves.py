@@ -247,17 +247,14 @@ def find_period(
     ``harmonics``-term periodogram on a fine grid around each of them and their
     daily aliases (± 1 and 2 cycles per day) then ranks them. A multi-harmonic
     model fits the true period of a non-sinusoidal variable (an RR Lyrae's
-    sawtooth) better than its aliases: on the Stripe 82 RR Lyrae of the training
-    and validation splits, 4 harmonics found 302 of 322 catalogue periods within
-    1%, 2 harmonics 284.
+    sawtooth) better than its aliases (harmonics compared on Stripe 82 RR Lyrae:
+    experiments/rrlyrae-period-search/NOTES.md).
 
     With a ``prior`` (`astrozoo.io.period_prior.PeriodPrior`, learnt from stars
     of known period), the candidates are ranked by ``power + prior.weight *
     log-density`` of the light curve's shape folded at each instead: a period and
     its daily aliases fold to nearly the same shape and nearly level peaks, but
-    only one of them fits the shape that such stars have at that period. On the
-    same 322 stars (4-fold cross-validation, the prior fitted on each training
-    part): 311-313 within 1% over three fold seeds.
+    only one of them fits the shape that such stars have at that period.
 
     Args:
         ts: a TimeSeries from `read_lightcurve` (``mag`` or ``flux``, and ``band``).
