@@ -24,6 +24,7 @@ from astrozoo.datasets import (
     sdss_dr14,
 )
 from astrozoo.errors import ConfigError
+from astrozoo.folders.loading import load
 from astrozoo.io import lightcurve_to_sequence, read_lightcurve
 from astrozoo.io.lightcurves import choose_period, period_candidates
 from astrozoo.io.period_prior import PeriodPrior
@@ -734,7 +735,7 @@ RINGS = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 
 def _rings_resnet(splits, epochs, verbose, overrides=None):
     model = build_with(builders.resnet_transfer, dict(
-        class_names=decals_rings.CLASSES, backbone="galaxy-resnet", backbone_weights="pretrained",
+        class_names=decals_rings.CLASSES, backbone=load("galaxy-resnet"), backbone_weights="pretrained",
         crop_fraction=RINGS["crop_fraction"], dropout=0.3, augment="dihedral", tta=True,
         input_info={"bands": ["g", "r", "z"], "units": "JPEG 0-255"},
     ), overrides)  # fmt: skip
