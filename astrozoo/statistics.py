@@ -51,8 +51,8 @@ def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, f
     """The central ``confidence`` range of bootstrap ``values``.
 
     Example:
-        >>> percentile_interval(np.arange(101), 0.9)
-        (5.0, 95.0)
+        >>> percentile_interval(np.arange(101), 0.5)
+        (25.0, 75.0)
     """
     low, high = np.percentile(values, [50 * (1 - confidence), 50 * (1 + confidence)])
     return float(low), float(high)
