@@ -22,9 +22,9 @@ from astrozoo.errors import (
     ModelNotFoundError,
     TrainingError,
 )
+from astrozoo.folders.files import resolve_spec
+from astrozoo.folders.manifest import list_models
 from astrozoo.lazy import lazy_attributes
-from astrozoo.manifest import list_models
-from astrozoo.model_folder import resolve_spec
 from astrozoo.spec import InputSpec, ModelSpec, spec
 
 __version__ = "0.1.0"
@@ -32,17 +32,18 @@ __version__ = "0.1.0"
 _LAZY = {
     "builders": "astrozoo.builders",
     "layers": "astrozoo.layers",
-    "load": "astrozoo.loading",
-    "save": "astrozoo.loading",
+    "load": "astrozoo.folders.loading",
+    "save": "astrozoo.folders.saving",
     "predict": "astrozoo.prediction",
-    "push": "astrozoo.hub",
+    "push": "astrozoo.folders.publishing",
 }
 """Names whose modules import Keras: ``name -> module`` (the module itself for a submodule)."""
 
 if TYPE_CHECKING:
     from astrozoo import builders, layers
-    from astrozoo.hub import push
-    from astrozoo.loading import load, save
+    from astrozoo.folders.loading import load
+    from astrozoo.folders.publishing import push
+    from astrozoo.folders.saving import save
     from astrozoo.prediction import predict
 
 

@@ -294,7 +294,7 @@ def _predict(args) -> int:
 
 def _write_table(table, path: Path) -> None:
     """Writes an astropy table atomically, in the format its file name asks for."""
-    from astrozoo.integrity import atomic_path  # noqa: PLC0415
+    from astrozoo.folders.integrity import atomic_path  # noqa: PLC0415
 
     with atomic_path(path) as tmp:
         table.write(tmp, format=_table_format(path), overwrite=True)
@@ -444,9 +444,9 @@ def _print_fold(fold: int, metrics: dict, headline: str) -> None:
 
 def _report_cross_validation(result: dict, output: str | None, predictions: str | None) -> None:
     """Prints a cross-validation's summary and pooled metrics; writes its JSON and predictions table."""
-    from astrozoo.integrity import atomic_write_text  # noqa: PLC0415
+    from astrozoo.folders.integrity import atomic_write_text  # noqa: PLC0415
+    from astrozoo.statistics import accuracy_interval, correct_count, macro_f1_interval  # noqa: PLC0415
     from astrozoo.training.fold_pooling import held_out_table  # noqa: PLC0415
-    from astrozoo.training.metrics import accuracy_interval, correct_count, macro_f1_interval  # noqa: PLC0415
 
     run = f"{result['folds']} folds"
     if len(result["fold_indices"]) < result["folds"]:
@@ -495,7 +495,7 @@ def _info(args) -> int:
 
     model_spec = astrozoo.resolve_spec(args.model)
     if args.card:
-        from astrozoo.card import model_card  # noqa: PLC0415
+        from astrozoo.folders.card import model_card  # noqa: PLC0415
 
         print(model_card(model_spec), end="")
     else:

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from astrozoo.errors import InputError
+from astrozoo.folders.loading import load
+from astrozoo.folders.manifest import list_models
 from astrozoo.io import lightcurve_to_sequence, read_lightcurve, read_pixels
-from astrozoo.loading import load
-from astrozoo.manifest import list_models
 from astrozoo.prediction import predict
 from astrozoo.spec import spec
 

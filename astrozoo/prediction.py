@@ -88,7 +88,7 @@ def predict(
         >>> result.colnames
         ['source', 'label', 'p_STAR', 'p_QSO', 'error', 'warning']
     """
-    from astrozoo.loading import load  # noqa: PLC0415 (import cycle)
+    from astrozoo.folders.loading import load  # noqa: PLC0415 (import cycle)
 
     model = model_or_name if isinstance(model_or_name, keras.Model) else load(model_or_name)
     model_spec = spec(model)

@@ -142,12 +142,12 @@ def test_keras_applications_backbone_blocks_can_be_unfrozen():
     assert "backbone_weights" not in astrozoo.spec(model).arguments
 
 
-def test_resnet_transfer_from_a_model_folder_reuses_backbone_weights(tmp_path):
+def test_resnet_transfer_on_a_loaded_model_reuses_its_backbone_weights(tmp_path):
     source = build_from_config(*TINY_CONFIGS["resnet_transfer-compact"][:2])
     _fit_one_step(source, example_input((4, 20, 20, 3)))
     folder = astrozoo.save(source, tmp_path / "source")
     model = astrozoo.builders.resnet_transfer(
-        ["ring", "non_ring"], backbone=str(folder), backbone_weights="pretrained"
+        ["ring", "non_ring"], backbone=astrozoo.load(folder), backbone_weights="pretrained"
     )
     for a, b in zip(
         source.get_layer("backbone").get_weights(), model.get_layer("backbone").get_weights(), strict=True
@@ -156,10 +156,18 @@ def test_resnet_transfer_from_a_model_folder_reuses_backbone_weights(tmp_path):
     arguments = astrozoo.spec(model).arguments
     assert arguments["backbone"] == "compact"
     assert arguments["image_size"] == [16, 16]
-    assert arguments["backbone_source"] == str(folder)
+    assert arguments["backbone_source"] == "source"  # the loaded model's name, its folder's by default
     # The recorded config rebuilds the architecture without needing the source model.
     rebuilt = build_from_config("resnet_transfer", arguments)
     assert rebuilt.count_params() == model.count_params()
+
+
+def test_resnet_transfer_refuses_a_backbone_model_of_another_builder():
+    mlp = build_from_config("mlp", {"features": ["u", "g"], "class_names": ["a", "b"]})
+    with pytest.raises(ValueError, match="must be built by 'resnet_transfer'.*built by 'mlp'"):
+        astrozoo.builders.resnet_transfer(["a", "b"], backbone=mlp)
+    with pytest.raises(ValueError, match="Unknown backbone 'galaxy-resnet'.*astrozoo.load"):
+        astrozoo.builders.resnet_transfer(["a", "b"], backbone="galaxy-resnet")
 
 
 @pytest.mark.parametrize(
@@ -174,7 +182,7 @@ def test_resnet_transfer_from_a_model_folder_reuses_backbone_weights(tmp_path):
         ("cnn", {"class_names": ["a", "b"], "normalize": "zscale"}, "normalize must be one of"),
         ("cnn", {"class_names": ["a", "b"], "head_pooling": "sum"}, "head_pooling must be"),
         ("recurrent", {"class_names": ["a", "b"], "cell": "rnn"}, "cell must be 'lstm' or 'gru'"),
-        ("resnet_transfer", {"class_names": ["a", "b"], "backbone": "vgg16"}, "Unknown model 'vgg16'"),
+        ("resnet_transfer", {"class_names": ["a", "b"], "backbone": "vgg16"}, "Unknown backbone 'vgg16'"),
         ("lambda", {}, "Unknown builder 'lambda'"),
         ("ensemble", {"member_builder": "ensemble", "member_arguments": {}}, "members must come from"),
         ("ensemble", {"member_builder": "os.system", "member_arguments": {}}, "members must come from"),

@@ -12,11 +12,11 @@ import pytest
 from conftest import TINY_CONFIGS, example_input
 
 import astrozoo
-from astrozoo import manifest
 from astrozoo.builders import build_from_config
 from astrozoo.cli import main
 from astrozoo.errors import AstrozooError, ConfigError, IntegrityError, ModelNotFoundError
-from astrozoo.integrity import file_record
+from astrozoo.folders import manifest
+from astrozoo.folders.integrity import file_record
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def test_config_naming_an_unknown_builder_is_refused(saved):
     _edit_json(folder / "metadata.json", lambda m: m["files"].pop("config.json"))
     with pytest.raises(ConfigError, match="lists no sha256"):
         astrozoo.load(folder)
-    from astrozoo.integrity import file_record
+    from astrozoo.folders.integrity import file_record
 
     _edit_json(
         folder / "metadata.json",
@@ -111,7 +111,7 @@ def test_folder_without_metadata_is_not_a_model(tmp_path):
 def test_unknown_name_suggests_close_matches(monkeypatch, tmp_path):
     manifest = tmp_path / "weights_manifest.json"
     manifest.write_text(json.dumps({"format_version": 1, "models": {"galaxy-resnet": {}, "radio-cnn": {}}}))
-    monkeypatch.setattr(astrozoo.manifest, "MANIFEST_PATH", manifest)
+    monkeypatch.setattr(astrozoo.folders.manifest, "MANIFEST_PATH", manifest)
     with pytest.raises(ModelNotFoundError, match="Did you mean: galaxy-resnet") as caught:
         astrozoo.load("galaxy-resent")
     assert isinstance(caught.value, AstrozooError)
@@ -132,7 +132,7 @@ def test_zoo_models_load_from_the_package_with_verified_files(monkeypatch, tmp_p
     model = build_from_config(*TINY_CONFIGS["cnn"][:2])
     weights_dir = tmp_path / "weights"
     folder = astrozoo.save(model, weights_dir / "tiny-cnn", name="tiny-cnn")
-    from astrozoo.integrity import file_record
+    from astrozoo.folders.integrity import file_record
 
     spec = astrozoo.spec(model)
     entry = {
@@ -142,8 +142,8 @@ def test_zoo_models_load_from_the_package_with_verified_files(monkeypatch, tmp_p
     }
     manifest = tmp_path / "weights_manifest.json"
     manifest.write_text(json.dumps({"format_version": 1, "models": {"tiny-cnn": entry}}))
-    monkeypatch.setattr(astrozoo.manifest, "MANIFEST_PATH", manifest)
-    monkeypatch.setattr(astrozoo.manifest, "WEIGHTS_DIR", weights_dir)
+    monkeypatch.setattr(astrozoo.folders.manifest, "MANIFEST_PATH", manifest)
+    monkeypatch.setattr(astrozoo.folders.manifest, "WEIGHTS_DIR", weights_dir)
 
     assert astrozoo.list_models() == ["tiny-cnn"]
     assert astrozoo.list_models(task="regression") == []
@@ -173,7 +173,7 @@ def test_saved_weights_hold_no_optimizer_state(tmp_path):
 
 def test_a_folder_saved_before_a_builder_gained_an_argument_is_recorded_as_written(tmp_path):
     """A card-only refresh of an older zoo folder must keep the manifest's arguments equal to its config."""
-    from astrozoo.integrity import file_record
+    from astrozoo.folders.integrity import file_record
     from astrozoo.training.reproduce import record_in_manifest
 
     folder = astrozoo.save(build_from_config(*TINY_CONFIGS["cnn"][:2]), tmp_path / "old-cnn", name="old-cnn")
@@ -195,7 +195,7 @@ def test_a_folder_saved_before_a_builder_gained_an_argument_is_recorded_as_writt
 
 @pytest.mark.parametrize("variant", ["cnn", "ensemble-of-cnn"])
 def test_zoo_entries_recorded_before_a_builder_gained_an_argument_still_load(variant, tmp_path, monkeypatch):
-    from astrozoo import manifest
+    from astrozoo.folders import manifest
     from astrozoo.training.reproduce import record_in_manifest
 
     model = build_from_config(*TINY_CONFIGS[variant][:2])

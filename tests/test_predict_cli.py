@@ -319,7 +319,8 @@ def test_cli_info_and_list(radio_model, capsys):
     assert main(["info", "sdss-mlp", "--card"]) == 0
     card = capsys.readouterr().out
     assert "## Metrics on the test split" in card and "Confusion matrix" in card
-    assert card == (astrozoo.manifest.WEIGHTS_DIR / "sdss-mlp" / "README.md").read_text(encoding="utf-8")
+    shipped = astrozoo.folders.manifest.WEIGHTS_DIR / "sdss-mlp" / "README.md"
+    assert card == shipped.read_text(encoding="utf-8")
     assert main(["list"]) == 0
     header = capsys.readouterr().out.splitlines()[0]
     assert header.split() == ["name", "task", "classes", "/", "outputs", "input", "headline", "metric"]

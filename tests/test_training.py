@@ -49,7 +49,7 @@ def test_regression_report_outliers_and_bias():
 
 
 def test_macro_f1_interval_is_wide_when_a_class_has_few_examples():
-    from astrozoo.training.metrics import macro_f1_interval, per_class_f1
+    from astrozoo.statistics import macro_f1_interval, per_class_f1
 
     def report(counts):  # a classification_report with this confusion matrix
         true = np.repeat(np.arange(2), np.sum(counts, axis=1))
@@ -124,7 +124,7 @@ def test_refresh_card_rewrites_the_prose_and_keeps_the_trained_files(tmp_path, m
     import dataclasses
     import shutil
 
-    from astrozoo import manifest
+    from astrozoo.folders import manifest
     from astrozoo.training.recipes import RECIPES
 
     shipped = manifest.WEIGHTS_DIR / "photoz-mlp"
@@ -329,8 +329,8 @@ def test_held_out_tables_read_back_as_cross_validate_returned_them():
 def test_cv_pool_joins_written_runs_without_starting_tensorflow(tmp_path):
     """Runs as `cv --fold K -o RUN.json --predictions RUN.csv` writes them pool without importing Keras."""
     from astrozoo.cli import _report_cross_validation
+    from astrozoo.statistics import correct_count
     from astrozoo.training.fold_pooling import summarized
-    from astrozoo.training.metrics import correct_count
 
     rng = np.random.default_rng(1)
     names = ["FRI", "FRII"]
@@ -646,8 +646,8 @@ def test_train_refuses_a_model_that_learned_nothing_and_writes_nothing(
 def test_train_refuses_a_classifier_no_better_than_chance(data_dir, tmp_path, monkeypatch, capsys):
     """Labels shuffled independently of the inputs: the network answers several classes, all guesses."""
     from astrozoo.datasets import Split
+    from astrozoo.statistics import chance_accuracy
     from astrozoo.training import fit, train
-    from astrozoo.training.metrics import chance_accuracy
     from astrozoo.training.recipes import RECIPES, Recipe
 
     def load_splits(data_dir=None):
@@ -685,7 +685,8 @@ def test_train_refuses_a_classifier_no_better_than_chance(data_dir, tmp_path, mo
 
 
 def test_not_learned_tells_guessing_from_a_weak_but_real_classifier():
-    from astrozoo.training.metrics import chance_probability, not_learned
+    from astrozoo.statistics import chance_probability
+    from astrozoo.training.metrics import not_learned
 
     truth = np.array([0, 1] * 50)
     rng = np.random.default_rng(1)

@@ -10,9 +10,9 @@ import pytest
 from conftest import ROOT, example_input
 
 import astrozoo
-from astrozoo import manifest
 from astrozoo.builders import build_from_config
-from astrozoo.integrity import verify_file
+from astrozoo.folders import manifest
+from astrozoo.folders.integrity import verify_file
 
 ZOO = astrozoo.list_models()
 

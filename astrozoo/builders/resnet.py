@@ -9,6 +9,7 @@ import keras
 
 from astrozoo.builders.cnn import image_front, image_head_output, image_input_spec
 from astrozoo.builders.registry import register_builder
+from astrozoo.spec import spec
 
 KERAS_BACKBONES = {
     "resnet50": "ResNet50",
@@ -18,8 +19,8 @@ KERAS_BACKBONES = {
     "resnet101v2": "ResNet101V2",
     "resnet152v2": "ResNet152V2",
 }
-# Arguments that define a backbone and the pixel values it was trained on; a zoo
-# backbone imposes its own values for these (the field of view, crop_fraction, is free).
+# Arguments that define a backbone and the pixel values it was trained on; an astrozoo
+# backbone model imposes its own values for these (the field of view, crop_fraction, is free).
 _BACKBONE_ARGUMENTS = (
     "backbone",
     "compact_widths",
@@ -33,29 +34,30 @@ _BACKBONE_ARGUMENTS = (
 _BLOCK = re.compile(r"^(conv\d+_block\d+)_")
 
 
-def _resolve_zoo_backbone(args: dict) -> dict:
-    """Replaces a zoo backbone name by its concrete architecture and weights."""
-    name = args["backbone"]
-    if name == "compact" or name in KERAS_BACKBONES:
-        return args
-    from astrozoo.loading import load  # noqa: PLC0415 (import cycle)
-    from astrozoo.model_folder import resolve_spec  # noqa: PLC0415
+def _resolve_model_backbone(args: dict) -> dict:
+    """Replaces a backbone model by its recorded architecture and, if asked, its backbone weights.
 
-    source_spec = resolve_spec(name)
+    The recorded arguments then name a concrete architecture (``"compact"`` or a
+    `keras.applications` one), so a saved config rebuilds without the source model.
+    """
+    source = args["backbone"]
+    if not isinstance(source, keras.Model):
+        return args
+    source_spec = spec(source)
     if source_spec.builder != "resnet_transfer":
         raise ValueError(
-            f"Backbone {name!r} was built by {source_spec.builder!r}; expected a "
-            "resnet_transfer model, 'compact', or one of " + ", ".join(KERAS_BACKBONES)
+            f"A backbone model must be built by 'resnet_transfer'. Received a model built by "
+            f"{source_spec.builder!r} (name={source_spec.name!r})."
         )
     args = dict(args)
     for key in _BACKBONE_ARGUMENTS:
         args[key] = source_spec.arguments[key]
-    args["backbone_source"] = name
+    args["backbone_source"] = source_spec.name
     if args["backbone_weights"] == "pretrained":
-        args["backbone_weights"] = load(name).get_layer("backbone").get_weights()
+        args["backbone_weights"] = source.get_layer("backbone").get_weights()
     elif args["backbone_weights"] is not None:
         raise ValueError(
-            f"With a zoo backbone, backbone_weights must be 'pretrained' or None. "
+            f"With a backbone model, backbone_weights must be 'pretrained' or None. "
             f"Received: {args['backbone_weights']!r}"
         )
     return args
@@ -65,11 +67,11 @@ def _resolve_zoo_backbone(args: dict) -> dict:
     "resnet_transfer",
     input_spec=image_input_spec,
     transient=("backbone_weights",),
-    resolve=_resolve_zoo_backbone,
+    resolve=_resolve_model_backbone,
 )
 def resnet_transfer(
     class_names: Sequence[str] | None = None,
-    backbone: str = "compact",
+    backbone: str | keras.Model = "compact",
     backbone_weights=None,
     trainable_blocks: int | None = None,
     channels: int = 3,
@@ -101,13 +103,13 @@ def resnet_transfer(
         class_names: classes of a classifier.
         backbone: ``"compact"`` (a small ResNet for astro cutouts), one of
             ``resnet50``, ``resnet101``, ``resnet152`` and their ``v2`` variants
-            from `keras.applications`, or an astrozoo model (zoo name, folder or
-            ``hf://`` reference) built by this builder, whose backbone, input
-            size and preprocessing are reused.
+            from `keras.applications`, or a model built by this builder (e.g.
+            ``astrozoo.load("galaxy-resnet")``), whose backbone architecture,
+            input size and preprocessing are reused.
         backbone_weights: None (random); for `keras.applications` backbones
-            ``"imagenet"`` (downloads) or a weights file path; for astrozoo
-            backbones ``"pretrained"``. Not recorded in the config, since the
-            saved weights already hold them.
+            ``"imagenet"`` (downloads) or a weights file path; for a backbone
+            model ``"pretrained"`` (its trained backbone weights). Not recorded
+            in the config, since the saved weights already hold them.
         trainable_blocks: None trains everything; 0 freezes the backbone; N
             unfreezes its top N residual blocks.
         channels: image channels (ImageNet weights need 3).
@@ -125,7 +127,7 @@ def resnet_transfer(
         scale: divisor for ``normalize="unit"``.
         augment: ``"dihedral"``, ``"rotation"``, ``"affine"`` or None (see `astrozoo.builders.cnn`).
         tta: at inference, average the predictions over the 8 flips and rotations.
-        backbone_source: the astrozoo model the backbone came from (set for you).
+        backbone_source: the name of the model the backbone came from (set for you from its spec).
         logit_adjustment: one number per class, added to its log-probability before a final
             softmax (`astrozoo.layers.LogitAdjustment`): ``-tau * log(class_weight)`` undoes a
             fraction ``tau`` of the class weights used in training (see
@@ -176,7 +178,7 @@ def _backbone(backbone, weights, input_shape, widths, blocks) -> keras.Model:
     if backbone not in KERAS_BACKBONES:
         raise ValueError(
             f"Unknown backbone {backbone!r}. Expected 'compact', one of "
-            f"{sorted(KERAS_BACKBONES)}, or an astrozoo model name."
+            f"{sorted(KERAS_BACKBONES)}, or a resnet_transfer model (load a zoo model with astrozoo.load)."
         )
     application = getattr(keras.applications, KERAS_BACKBONES[backbone])
     return application(include_top=False, weights=weights, input_shape=input_shape, name="backbone")

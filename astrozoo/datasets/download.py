@@ -18,7 +18,7 @@ from pathlib import Path
 
 from astrozoo.datasets.cache import COMPLETE_MARKER, cache_dir, cached_dataset
 from astrozoo.errors import InputError, IntegrityError
-from astrozoo.integrity import atomic_path, atomic_write_text, check_relative_name, sha256_file
+from astrozoo.folders.integrity import atomic_path, atomic_write_text, check_relative_name, sha256_file
 
 DATASETS = (
     "alerce_sne",

@@ -9,7 +9,7 @@ import numpy as np
 
 from astrozoo.datasets.base import SPLIT_SEED, Split, data_root, stratified_split
 from astrozoo.datasets.download import Remote
-from astrozoo.integrity import atomic_write_text
+from astrozoo.folders.integrity import atomic_write_text
 from astrozoo.io import read_table
 from astrozoo.io.tables import table_features
 

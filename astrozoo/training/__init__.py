@@ -1,7 +1,7 @@
 """Reproducible training of the zoo models (`astrozoo train NAME`), cross-validation (`astrozoo cv`).
 
-Attributes are imported on first use, so that `astrozoo.training.metrics` (which
-model cards use) loads without Keras.
+Attributes are imported on first use, so that `astrozoo.training.metrics` loads
+without Keras.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def cross_validate(
         "per_fold", "pooled", "held_out"}``: the settings, the folds run, the
         headline metric of each fold, their mean and standard deviation, each fold's
         full metrics, the same metrics over every held-out prediction together
-        (``pooled``; `astrozoo.training.metrics.accuracy_interval` gives a
+        (``pooled``; `astrozoo.statistics.accuracy_interval` gives a
         classifier's interval there), and every pooled example's prediction from
         the fold that held it out (``held_out``: arrays ``ids``, ``fold``, ``true``
         and ``predicted``, the class probabilities or the regressor's values;

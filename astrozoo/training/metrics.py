@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from astropy.stats import binom_conf_interval, bootstrap
+from astropy.stats import bootstrap
 from astropy.utils import NumpyRNGContext
-from scipy.stats import binom
 
-BOOTSTRAP_RESAMPLES = 2000
+from astrozoo.statistics import (
+    BOOTSTRAP_RESAMPLES,
+    chance_accuracy,
+    chance_probability,
+    correct_count,
+    per_class_f1,
+    percentile_interval,
+)
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
@@ -22,45 +28,6 @@ def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
     return matrix
-
-
-def per_class_f1(matrix: np.ndarray) -> np.ndarray:
-    """F1 score of each class from a confusion matrix (0 where a class is never seen nor predicted).
-
-    A stack of matrices, shape ``(..., classes, classes)``, gives ``(..., classes)`` scores.
-    """
-    matrix = np.asarray(matrix)
-    tp = np.diagonal(matrix, axis1=-2, axis2=-1).astype(float)
-    denominator = matrix.sum(axis=-2) + matrix.sum(axis=-1)  # predicted + true counts
-    return np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
-
-
-def macro_f1_interval(
-    report: dict, confidence: float = 0.95, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
-) -> tuple[float, float]:
-    """A percentile bootstrap interval of a `classification_report`'s macro-F1.
-
-    Resampling the ``n`` examples with replacement is drawing ``n`` (true,
-    predicted) pairs from the confusion matrix, a multinomial draw, so the
-    stored matrix is enough. Rare classes move the macro-F1 most: with three
-    examples of a class, its F1 alone ranges from 0 to 1 between resamples.
-
-    Example:
-        >>> report = classification_report([[0.9, 0.1]] * 95 + [[0.1, 0.9]] * 5, [0] * 97 + [1] * 3, "ab")
-        >>> report["macro_f1"], [round(v, 3) for v in macro_f1_interval(report)]
-        (0.869792, [0.495, 1.0])
-    """
-    counts = np.asarray(report["confusion_matrix"]["counts"])
-    total = int(counts.sum())
-    draws = np.random.default_rng(seed).multinomial(total, counts.ravel() / total, size=resamples)
-    macro_f1 = per_class_f1(draws.reshape(resamples, *counts.shape)).mean(axis=-1)
-    return _percentile_interval(macro_f1, confidence)
-
-
-def _percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
-    """The central ``confidence`` range of bootstrap ``values``."""
-    low, high = np.percentile(values, [50 * (1 - confidence), 50 * (1 + confidence)])
-    return float(low), float(high)
 
 
 def expected_calibration_error(probabilities, y_true, n_bins: int = 15) -> float:
@@ -112,72 +79,6 @@ def single_answer(report: dict) -> str | None:
     matrix = report["confusion_matrix"]
     answered = np.flatnonzero(np.sum(matrix["counts"], axis=0))
     return matrix["labels"][answered[0]] if len(answered) == 1 else None
-
-
-def correct_count(report: dict) -> tuple[int, int]:
-    """How many examples a `classification_report` got right, and of how many.
-
-    Example:
-        >>> correct_count(classification_report([[0.9, 0.1], [0.8, 0.2]], [0, 1], "ab"))
-        (1, 2)
-    """
-    counts = np.asarray(report["confusion_matrix"]["counts"], dtype=np.int64)
-    return int(np.trace(counts)), int(counts.sum())
-
-
-def chance_accuracy(report: dict) -> float:
-    """The accuracy expected from answers that ignore the input but keep the report's class frequencies.
-
-    With true-class fractions p_k and answered-class fractions q_k this is
-    sum_k p_k q_k, the "expected agreement" of Cohen's kappa: 0.5 for any mix of
-    answers to a balanced two-class set, the class fraction for a model that
-    always answers that class.
-
-    Example:
-        >>> probabilities = [[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.4, 0.6]]
-        >>> report = classification_report(probabilities, [0, 1, 0, 1], "ab")
-        >>> chance_accuracy(report)
-        0.5
-    """
-    counts = np.asarray(report["confusion_matrix"]["counts"], dtype=np.float64)
-    total = counts.sum()
-    return float(counts.sum(axis=1) @ counts.sum(axis=0) / total**2) if total else 0.0
-
-
-def chance_probability(report: dict) -> float:
-    """How likely answers that ignore the input score at least the report's accuracy.
-
-    The one-sided binomial probability of at least the report's number of correct
-    answers among its ``n`` when each is right with probability `chance_accuracy`.
-    A small value means the classifier agrees with the labels more than chance
-    would; a value near 0.5 or above means it cannot be told apart from guessing.
-
-    Example:
-        >>> guess = classification_report([[0.6, 0.4]] * 10 + [[0.4, 0.6]] * 10, [0, 1] * 10, "ab")
-        >>> guess["accuracy"], round(chance_probability(guess), 3)
-        (0.5, 0.588)
-        >>> good = classification_report([[0.6, 0.4], [0.4, 0.6]] * 10, [0, 1] * 10, "ab")
-        >>> chance_probability(good) < 1e-5
-        True
-    """
-    correct, total = correct_count(report)
-    return float(binom.sf(correct - 1, total, chance_accuracy(report)))
-
-
-def accuracy_interval(report: dict, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson binomial confidence interval of a `classification_report`'s accuracy.
-
-    With tens of test examples the interval is wide: read a model's accuracy,
-    and its distance to a target, with it (`astropy.stats.binom_conf_interval`).
-
-    Example:
-        >>> report = classification_report([[0.9, 0.1]] * 94 + [[0.1, 0.9]] * 5, [0] * 99, "ab")
-        >>> low, high = accuracy_interval(report)
-        >>> report["accuracy"], round(low, 3), round(high, 3)
-        (0.949495, 0.887, 0.978)
-    """
-    low, high = binom_conf_interval(*correct_count(report), confidence, interval="wilson")
-    return float(low), float(high)
 
 
 def not_learned(report: dict, significance: float = 0.01) -> str | None:
@@ -285,4 +186,4 @@ def nmad_interval(
     """
     with NumpyRNGContext(seed):
         values = bootstrap(np.asarray(dz, dtype=np.float64), bootnum=resamples, bootfunc=nmad)
-    return _percentile_interval(values, confidence)
+    return percentile_interval(values, confidence)

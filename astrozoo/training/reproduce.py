@@ -11,13 +11,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from astrozoo import manifest
-from astrozoo.card import model_card
 from astrozoo.datasets.base import SPLIT_SEED, with_extra_training
 from astrozoo.errors import ConfigError, ModelNotFoundError, TrainingError
-from astrozoo.integrity import atomic_write_text, file_record
-from astrozoo.loading import save
-from astrozoo.model_folder import CARD_FILE, CONFIG_FILE, METADATA_FILE, read_folder_json, resolve_spec
+from astrozoo.folders import manifest
+from astrozoo.folders.card import model_card
+from astrozoo.folders.files import CARD_FILE, CONFIG_FILE, METADATA_FILE, read_folder_json, resolve_spec
+from astrozoo.folders.integrity import atomic_write_text, file_record
+from astrozoo.folders.saving import save
 from astrozoo.spec import spec
 from astrozoo.training.fitting import ensure_learned
 from astrozoo.training.metrics import report_for
@@ -140,7 +140,7 @@ def record_in_manifest(name: str, folder: Path, manifest_path: Path | None = Non
     (which adds arguments its builder gained since), so that a folder saved by an older astrozoo,
     e.g. one whose card alone was refreshed, is recorded as it is.
     """
-    from astrozoo.loading import load_folder  # noqa: PLC0415
+    from astrozoo.folders.loading import load_folder  # noqa: PLC0415
 
     path = Path(manifest_path or manifest.MANIFEST_PATH).resolve()  # resolve: keep the symlink
     data = manifest.read_manifest(path)
@@ -181,7 +181,7 @@ def refresh_card(
 
     Example:
         >>> import shutil, tempfile
-        >>> from astrozoo import manifest
+        >>> from astrozoo.folders import manifest
         >>> copy = Path(tempfile.mkdtemp()) / "sdss-mlp"
         >>> _ = shutil.copytree(manifest.WEIGHTS_DIR / "sdss-mlp", copy)
         >>> refresh_card("sdss-mlp", copy) == copy

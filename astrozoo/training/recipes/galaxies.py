@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from astrozoo import builders
 from astrozoo.datasets import decals_rings, gz2_spirals
+from astrozoo.folders.loading import load
 from astrozoo.spec import spec
 from astrozoo.training.fitting import fit
 from astrozoo.training.recipes.base import Recipe, build_with, fit_with
@@ -35,7 +36,7 @@ RINGS = {"image_size": (64, 64), "channels": 3, "crop_fraction": 0.5}
 def _rings_resnet(splits, epochs, verbose, overrides=None):
     """rings-resnet's ``build_and_fit``: galaxy-resnet's backbone under a new head, then fine-tuned whole."""
     model = build_with(builders.resnet_transfer, dict(
-        class_names=decals_rings.CLASSES, backbone="galaxy-resnet", backbone_weights="pretrained",
+        class_names=decals_rings.CLASSES, backbone=load("galaxy-resnet"), backbone_weights="pretrained",
         crop_fraction=RINGS["crop_fraction"], dropout=0.3, augment="dihedral", tta=True,
         input_info={"bands": ["g", "r", "z"], "units": "JPEG 0-255"},
     ), overrides)  # fmt: skip

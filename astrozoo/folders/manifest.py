@@ -10,7 +10,7 @@ from pathlib import Path
 from astrozoo.errors import ConfigError
 from astrozoo.spec import ModelSpec
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the astrozoo package, which ships the weights
 MANIFEST_PATH = PACKAGE_DIR / "weights_manifest.json"
 WEIGHTS_DIR = PACKAGE_DIR / "weights"
 FORMAT_VERSION = 1

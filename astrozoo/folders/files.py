@@ -1,4 +1,4 @@
-"""What a model folder holds, and reading a model's spec without building it or importing Keras.
+"""The files of a model folder, and reading a model's spec without building it or importing Keras.
 
 A model folder (written by `astrozoo.save`) holds ``config.json`` (builder name
 and arguments), ``model.weights.h5`` (weights only), ``metadata.json`` (the
@@ -13,8 +13,8 @@ import json
 import os
 from pathlib import Path
 
-from astrozoo import manifest
 from astrozoo.errors import ConfigError, ModelNotFoundError
+from astrozoo.folders import manifest
 from astrozoo.spec import ModelSpec
 
 CONFIG_FILE = "config.json"
@@ -22,13 +22,16 @@ WEIGHTS_FILE = "model.weights.h5"
 METADATA_FILE = "metadata.json"
 CARD_FILE = "README.md"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
+REQUIRED_FILES = (CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE)
+# Spec fields that describe a model without changing what it computes: saved in metadata, restored on load.
+DESCRIPTIVE_FIELDS = ("name", "description", "metrics", "training", "hub", "license", "citation")
 
 
 def resolve_spec(ref: str | os.PathLike) -> ModelSpec:
     """Returns a model's spec (zoo name or folder) without building it or reading weights.
 
     Example:
-        >>> from astrozoo.model_folder import resolve_spec
+        >>> from astrozoo.folders.files import resolve_spec
         >>> resolve_spec("sdss-mlp").class_names
         ('STAR', 'GALAXY', 'QSO')
     """

@@ -1,25 +1,23 @@
-"""Hugging Face Hub transport: pinned, sha256-verified downloads and one-call publishing.
+"""Hugging Face Hub transport: pinned, sha256-verified downloads of model folders.
 
 huggingface_hub checks sizes, not sha256, so integrity is checked here: every
 file is compared with the sha256 recorded in the zoo manifest (zoo models) or in
 the repo's own ``metadata.json`` (any astrozoo repo) before it is used, and a
-file that fails is deleted from the cache.
+file that fails is deleted from the cache. This module sits below loading and
+publishing and imports neither.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
-import keras
-
 from astrozoo.errors import AstrozooError, IntegrityError, ModelNotFoundError
-from astrozoo.integrity import check_relative_name, verify_file
+from astrozoo.folders.files import CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE
+from astrozoo.folders.integrity import check_relative_name, verify_file
 
 HF_PREFIX = "hf://"
-REQUIRED_FILES = ("config.json", "metadata.json", "model.weights.h5")
 
 
 def parse_reference(ref: str) -> str:
@@ -44,7 +42,8 @@ def offline() -> bool:
     return value.upper() in {"1", "ON", "YES", "TRUE"} or bool(constants.HF_HUB_OFFLINE)
 
 
-def _endpoint() -> str | None:
+def endpoint() -> str | None:
+    """The Hub endpoint from ``HF_ENDPOINT`` (read at call time), or None for huggingface.co."""
     return os.environ.get("HF_ENDPOINT") or None
 
 
@@ -68,7 +67,7 @@ def download(repo_id: str, revision: str | None = None, records: dict | None = N
             manifest's); by default the repo's own ``metadata.json``.
 
     Returns:
-        The snapshot folder, ready for `astrozoo.loading.load_folder`.
+        The snapshot folder, ready for `astrozoo.folders.loading.load_folder`.
 
     Raises:
         ModelNotFoundError: the repo, revision or a required file does not exist.
@@ -81,14 +80,14 @@ def download(repo_id: str, revision: str | None = None, records: dict | None = N
     lock_dir.mkdir(parents=True, exist_ok=True)
     # One process downloads and verifies; the others wait, then find the files cached.
     with FileLock(str(lock_dir / f"{repo_id.replace('/', '--')}.lock")):
-        metadata_path = _fetch(repo_id, "metadata.json", revision)
+        metadata_path = _fetch(repo_id, METADATA_FILE, revision)
         if records is None:
             records = _records_from_metadata(metadata_path, repo_id)
         else:
-            verify_or_evict(metadata_path, records["metadata.json"])
+            verify_or_evict(metadata_path, records[METADATA_FILE])
         folder = metadata_path.parent
         for name, record in records.items():
-            if name == "metadata.json":
+            if name == METADATA_FILE:
                 continue
             verify_or_evict(_fetch(repo_id, check_relative_name(name), revision), record)
         return folder
@@ -111,7 +110,7 @@ def _records_from_metadata(metadata_path: Path, repo_id: str) -> dict:
     except (json.JSONDecodeError, KeyError, TypeError) as err:
         metadata_path.unlink(missing_ok=True)
         raise AstrozooError(f"hf://{repo_id}: metadata.json is not astrozoo metadata ({err}).") from None
-    missing = [n for n in ("config.json", "model.weights.h5") if n not in files]
+    missing = [n for n in (CONFIG_FILE, WEIGHTS_FILE) if n not in files]
     if missing:
         raise AstrozooError(f"hf://{repo_id}: metadata.json lists no sha256 for {missing}.")
     return files
@@ -133,7 +132,7 @@ def _fetch(repo_id: str, filename: str, revision: str | None) -> Path:
                 repo_id,
                 filename,
                 revision=revision,
-                endpoint=_endpoint(),
+                endpoint=endpoint(),
                 cache_dir=_cache_dir(),
                 local_files_only=offline(),
             )
@@ -151,48 +150,3 @@ def _fetch(repo_id: str, filename: str, revision: str | None) -> Path:
         raise ModelNotFoundError(f"{where}: no such revision.") from None
     except EntryNotFoundError:
         raise ModelNotFoundError(f"{where}: the repo has no {filename}; is it an astrozoo model?") from None
-
-
-def push(
-    model_or_folder,
-    repo_id: str,
-    token: str | None = None,
-    private: bool = False,
-    commit_message: str | None = None,
-) -> str:
-    """Publishes an astrozoo model to the Hugging Face Hub.
-
-    The repo receives the model folder: ``config.json`` (builder and arguments,
-    including the preprocessing and augmentation settings), ``model.weights.h5``,
-    ``metadata.json`` (spec, sha256s, library versions) and ``README.md``, a
-    model card with YAML front matter.
-
-    Args:
-        model_or_folder: a model built or loaded by astrozoo, or a folder written by `astrozoo.save`.
-        repo_id: ``"org/name"``.
-        token: Hub token; defaults to the logged-in user's (``HF_TOKEN``).
-        private: create the repo as private.
-        commit_message: message of the upload commit.
-
-    Returns:
-        The commit sha, to pin with ``astrozoo.load("hf://org/name", revision=sha)``.
-    """
-    from huggingface_hub import HfApi  # noqa: PLC0415
-
-    from astrozoo.loading import CARD_FILE, load_folder, save  # noqa: PLC0415
-
-    repo_id = parse_reference(repo_id)
-    # Loading a folder verifies every file and that its config builds; re-saving names the
-    # model after its repo, so the card's usage snippet reads astrozoo.load("hf://org/name").
-    model = model_or_folder if isinstance(model_or_folder, keras.Model) else load_folder(model_or_folder)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = save(model, Path(tmp) / "model", name=f"{HF_PREFIX}{repo_id}")
-        api = HfApi(endpoint=_endpoint(), token=token)
-        api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
-        commit = api.upload_folder(
-            repo_id=repo_id,
-            folder_path=str(folder),
-            allow_patterns=[*REQUIRED_FILES, CARD_FILE],
-            commit_message=commit_message or f"Upload astrozoo model {repo_id}",
-        )
-    return commit.oid

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from astrozoo import statistics
 from astrozoo.datasets.base import EXTRA_TRAIN
 from astrozoo.io.lightcurves import PERIOD_RANGE
 from astrozoo.spec import ModelSpec
@@ -199,14 +200,13 @@ def _metric_lines(metrics: dict) -> list[str]:
 
 def _accuracy_sentence(metrics: dict) -> str:
     """How precisely ``n`` examples measure the accuracy, and how far it is from guessing."""
-    from astrozoo.training import metrics as scores  # noqa: PLC0415 (astrozoo.training imports this module)
-
-    correct, n = scores.correct_count(metrics)
-    low, high = scores.accuracy_interval(metrics)
+    correct, n = statistics.correct_count(metrics)
+    low, high = statistics.accuracy_interval(metrics)
+    chance, probability = statistics.chance_accuracy(metrics), statistics.chance_probability(metrics)
     return (
         f"Accuracy {correct}/{n}: 95% interval {low:.3f}-{high:.3f} (Wilson). Answers that ignore the "
-        f"input, with the same class frequencies, score {scores.chance_accuracy(metrics):.3f} on average and "
-        f"{correct}/{n} or better with probability {_probability(scores.chance_probability(metrics))}."
+        f"input, with the same class frequencies, score {chance:.3f} on average and "
+        f"{correct}/{n} or better with probability {_probability(probability)}."
     )
 
 
@@ -217,20 +217,18 @@ def _probability(p: float) -> str:
 
 def _macro_f1_sentence(metrics: dict) -> str:
     """How precisely the examples measure the macro-F1, which its rarest classes dominate."""
-    from astrozoo.training import metrics as scores  # noqa: PLC0415 (astrozoo.training imports this module)
-
     counts = np.asarray(metrics["confusion_matrix"]["counts"])
     if np.trace(counts) == counts.sum():
         return (
             f"Macro-F1 {metrics['macro_f1']:.3f}: every example is classified correctly, so resampling them "
             "cannot show its uncertainty; the accuracy's interval above can."
         )
-    low, high = scores.macro_f1_interval(metrics)
+    low, high = statistics.macro_f1_interval(metrics)
     per_class = counts.sum(axis=1)
     rarest = int(np.argmin(per_class))
     return (
         f"Macro-F1 {metrics['macro_f1']:.3f}: 95% interval {low:.3f}-{high:.3f} (bootstrap of the "
-        f"{metrics['n']} examples, {scores.BOOTSTRAP_RESAMPLES} resamples); its rarest class, "
+        f"{metrics['n']} examples, {statistics.BOOTSTRAP_RESAMPLES} resamples); its rarest class, "
         f"{metrics['confusion_matrix']['labels'][rarest]}, has {int(per_class[rarest])} examples here."
     )
 
