@@ -137,19 +137,7 @@ def numeric_cells(
     """
     missing = [c for c in columns if c not in table.colnames]
     if missing:
-        other_case = {c: n for c in missing for n in table.colnames if n.lower() == c.lower()}
-        hint = (
-            " Column names are case-sensitive, as band names are (Cousins I is not SDSS i); rename "
-            f"{', '.join(repr(n) for n in other_case.values())} if they hold the same quantities."
-            if other_case
-            else ""
-        )
-        raise MissingColumnsError(
-            f"{source!r}: missing columns {missing}. Expected columns {list(columns)}; "
-            f"found {table.colnames}.{hint}",
-            missing,
-            other_case,
-        )
+        raise missing_columns_error(source, missing, columns, table.colnames)
     fill = np.nan if missing_value is None else missing_value
     values = np.empty((len(table), len(columns)), dtype=np.float32)
     unreadable = np.zeros(values.shape, dtype=bool)
@@ -175,6 +163,24 @@ def numeric_cells(
                 f"{source!r}: column {name!r} holds text, not numbers (first cell {str(column[0])!r})."
             )
     return values, unreadable
+
+
+def missing_columns_error(
+    source: str, missing: Sequence[str], expected: Sequence[str], found: Sequence[str]
+) -> MissingColumnsError:
+    """The error for a table lacking ``missing`` of the ``expected`` columns; names any in another case."""
+    other_case = {c: n for c in missing for n in found if n.lower() == c.lower()}
+    hint = (
+        " Column names are case-sensitive, as band names are (Cousins I is not SDSS i); rename "
+        f"{', '.join(repr(n) for n in other_case.values())} if they hold the same quantities."
+        if other_case
+        else ""
+    )
+    return MissingColumnsError(
+        f"{source!r}: missing columns {list(missing)}. Expected columns {list(expected)}; found {list(found)}.{hint}",
+        list(missing),
+        other_case,
+    )
 
 
 def table_features(
