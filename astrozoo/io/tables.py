@@ -177,7 +177,8 @@ def missing_columns_error(
         else ""
     )
     return MissingColumnsError(
-        f"{source!r}: missing columns {list(missing)}. Expected columns {list(expected)}; found {list(found)}.{hint}",
+        f"{source!r}: missing columns {list(missing)}. Expected columns {list(expected)}; "
+        f"found {list(found)}.{hint}",
         list(missing),
         other_case,
     )

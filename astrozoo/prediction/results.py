@@ -107,28 +107,3 @@ def failed_input_table(model_spec: ModelSpec, source: str, error: str, keep_colu
         kept,
         np.array([np.nan]),
     )
-
-
-def concatenate(chunks: list):
-    """Stacks result chunks into one table, giving a kept column that a failed input left empty its
-    type from the chunks that have values, so that e.g. integer ids stay integers."""
-    from astropy.table import vstack  # noqa: PLC0415
-
-    if len(chunks) == 1:
-        return chunks[0]
-    settle_kept_types(chunks)
-    return vstack(chunks, join_type="exact", metadata_conflicts="silent")
-
-
-def settle_kept_types(chunks: list) -> None:
-    """Gives each all-masked column of ``chunks`` the dtype of the same column where it has values."""
-    from astropy.table import MaskedColumn  # noqa: PLC0415
-
-    for name in chunks[0].colnames:
-        typed = next((c[name] for c in chunks if not np.ma.getmaskarray(c[name]).all()), None)
-        if typed is None:
-            continue
-        for chunk in chunks:
-            column = chunk[name]
-            if column.dtype != typed.dtype and np.ma.getmaskarray(column).all():
-                chunk[name] = MaskedColumn(np.zeros(len(column), dtype=typed.dtype), mask=True)

@@ -13,9 +13,10 @@ from astrozoo.errors import AstrozooError, InputError
 from astrozoo.input_range import InputRangeWarning, training_spread
 from astrozoo.io import find_inputs
 from astrozoo.io.table_chunks import DEFAULT_CHUNK_ROWS
+from astrozoo.io.table_writers import stack_chunks
 from astrozoo.loading import load
 from astrozoo.prediction.files import FILE_WARNINGS, predict_files
-from astrozoo.prediction.results import check_keep_columns, concatenate, result_table
+from astrozoo.prediction.results import check_keep_columns, result_table
 from astrozoo.prediction.table_rows import (
     DEFAULT_TABLE_BATCH,
     TableReading,
@@ -82,7 +83,7 @@ def predict(
         ['source', 'label', 'p_STAR', 'p_QSO', 'error', 'warning']
     """
     chunks = list(predict_chunks(model_or_name, inputs, batch_size, progress, keep_columns, columns))
-    return concatenate(chunks)
+    return stack_chunks(chunks)
 
 
 def predict_chunks(
