@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from astrozoo.errors import InputError
-from astrozoo.io.discover import has_suffix
+from astrozoo.io.discover import COLUMNAR_TABLE_SUFFIXES, has_suffix
 from astrozoo.io.tables import missing_columns_error, read_table
 
 DEFAULT_CHUNK_ROWS = 65_536
 """Rows per chunk: large enough for the model's batches, small enough to bound memory (~10 MB)."""
 
-PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
 _COMPRESSION = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"))
 _NULLS = ["", "--"]
@@ -62,7 +61,7 @@ def table_chunks(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{str(path)!r}: no such file (expected a table file).")
-    if has_suffix(path, PARQUET_SUFFIXES):
+    if has_suffix(path, COLUMNAR_TABLE_SUFFIXES):
         yield from _parquet_chunks(path, numeric, keep, chunk_rows)
     elif has_suffix(path, _CSV_SUFFIXES) and _plain_csv(path):
         yield from _csv_chunks(path, numeric, keep, chunk_rows)

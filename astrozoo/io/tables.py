@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from astrozoo.errors import InputError, MissingColumnsError
-from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
+from astrozoo.io.discover import COLUMNAR_TABLE_SUFFIXES, FITS_SUFFIXES, has_suffix
 
 # Published files whose ``#`` header line is known to be wrong: the header as printed -> the real
 # column names. SDSS_MGS.train (MLZ, the photoz_mgs dataset) names 18 columns for 19 data columns:
@@ -26,7 +26,7 @@ HEADER_ERRATA: dict[tuple[str, ...], tuple[str, ...]] = {
 def read_table(path: str | os.PathLike):
     """Reads a catalogue table as an `astropy.table.Table`.
 
-    Formats: FITS binary tables, ECSV, CSV, and whitespace- or tab-separated
+    Formats: FITS binary tables, Parquet, ECSV, CSV, and whitespace- or tab-separated
     text whose column names are on the last ``#`` comment line before the data
     (e.g. ``SDSS_MGS.train`` and the OGLE-III catalogue), also gzip- or
     bzip2-compressed.
@@ -49,6 +49,8 @@ def read_table(path: str | os.PathLike):
     try:
         if has_suffix(path, FITS_SUFFIXES):
             table = Table.read(path, format="fits")
+        elif has_suffix(path, COLUMNAR_TABLE_SUFFIXES):
+            table = Table.read(path, format="parquet")
         elif has_suffix(path, (".ecsv",)):
             table = Table.read(path, format="ascii.ecsv")
         else:
