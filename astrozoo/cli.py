@@ -88,10 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("model", help="zoo name, model folder, or hf://org/repo")
     predict.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
     predict.add_argument(
-        "-o", "--output", help="write the table here (.csv, .ecsv, .fits); default: CSV on stdout"
+        "-o",
+        "--output",
+        help="write the table here (.csv, .parquet, .ecsv, .fits, .txt); default: CSV on stdout",
     )
     predict.add_argument(
-        "--batch-size", type=_positive_int, default=32, help="examples per batch (default 32)"
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        help="examples per batch (default 8192 table rows, 32 images or light curves)",
     )
     predict.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     predict.add_argument(
@@ -269,11 +274,17 @@ SET_OPTIONS = {
 
 
 def _predict(args) -> int:
-    import astrozoo  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
 
+    import astrozoo  # noqa: PLC0415
+    from astrozoo.io.table_writers import chunk_writer, output_format  # noqa: PLC0415
+    from astrozoo.prediction import predict_chunks  # noqa: PLC0415
+
+    if args.output:
+        output_format(args.output)  # a name it cannot write fails now, not after the whole run
     model = astrozoo.load(args.model)
     keep = [name.strip() for names in args.keep for name in names.split(",") if name.strip()]
-    table = astrozoo.predict(
+    chunks = predict_chunks(
         model,
         args.inputs,
         batch_size=args.batch_size,
@@ -281,33 +292,30 @@ def _predict(args) -> int:
         keep_columns=keep,
         columns={model_column: name for names in args.columns for model_column, name in names.items()},
     )
-    if args.output:
-        _write_table(table, Path(args.output))
-    else:
-        table.write(sys.stdout, format="ascii.csv")
-    failed = sum(bool(e) for e in table["error"])
+    rows = failed = 0
+    with chunk_writer(args.output) as write:
+        for chunk in chunks:
+            write(chunk)
+            rows += len(chunk)
+            failed += int(np.count_nonzero(np.asarray(chunk["error"], dtype=str) != ""))
     if failed:
-        print(f"astrozoo: {failed} of {len(table)} inputs failed; see the error column.", file=sys.stderr)
+        print(f"astrozoo: {failed} of {rows} inputs failed; see the error column.", file=sys.stderr)
         return EXIT_SOME_FAILED
     return EXIT_OK
 
 
 def _write_table(table, path: Path) -> None:
     """Writes an astropy table atomically, in the format its file name asks for."""
-    from astrozoo.folders.integrity import atomic_path  # noqa: PLC0415
+    from astrozoo.io.table_writers import chunk_writer  # noqa: PLC0415
 
-    with atomic_path(path) as tmp:
-        table.write(tmp, format=_table_format(path), overwrite=True)
+    with chunk_writer(path) as write:
+        write(table)
 
 
 def _table_format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    formats = {".csv": "ascii.csv", ".ecsv": "ascii.ecsv", ".fits": "fits", ".txt": "ascii.fixed_width"}
-    if suffix not in formats:
-        from astrozoo.errors import InputError  # noqa: PLC0415
+    from astrozoo.io.table_writers import output_format  # noqa: PLC0415
 
-        raise InputError(f"Output {str(path)!r}: expected a .csv, .ecsv, .fits or .txt file name.")
-    return formats[suffix]
+    return output_format(path)
 
 
 def _list(args) -> int:

@@ -21,10 +21,11 @@ TEXT_TABLE_SUFFIXES = (
     ".dat.gz",
     ".dat.bz2",
 )
+COLUMNAR_TABLE_SUFFIXES = (".parquet", ".pq")
 SUFFIXES = {
     "image": FITS_SUFFIXES + RASTER_SUFFIXES,
     "lightcurve": (*FITS_SUFFIXES, ".csv", ".csv.gz", ".ecsv"),
-    "table": FITS_SUFFIXES + TEXT_TABLE_SUFFIXES,
+    "table": FITS_SUFFIXES + TEXT_TABLE_SUFFIXES + COLUMNAR_TABLE_SUFFIXES,
 }
 
 
@@ -42,7 +43,7 @@ def input_kind_of(path: str | os.PathLike) -> str | None:
     """
     if has_suffix(path, RASTER_SUFFIXES + FITS_SUFFIXES):
         return "image"
-    if has_suffix(path, TEXT_TABLE_SUFFIXES):
+    if has_suffix(path, TEXT_TABLE_SUFFIXES + COLUMNAR_TABLE_SUFFIXES):
         return "table"
     return None
 

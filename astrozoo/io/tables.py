@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from astrozoo.errors import InputError, MissingColumnsError
-from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
+from astrozoo.io.discover import COLUMNAR_TABLE_SUFFIXES, FITS_SUFFIXES, has_suffix
 
 # Published files whose ``#`` header line is known to be wrong: the header as printed -> the real
 # column names. SDSS_MGS.train (MLZ, the photoz_mgs dataset) names 18 columns for 19 data columns:
@@ -26,7 +26,7 @@ HEADER_ERRATA: dict[tuple[str, ...], tuple[str, ...]] = {
 def read_table(path: str | os.PathLike):
     """Reads a catalogue table as an `astropy.table.Table`.
 
-    Formats: FITS binary tables, ECSV, CSV, and whitespace- or tab-separated
+    Formats: FITS binary tables, Parquet, ECSV, CSV, and whitespace- or tab-separated
     text whose column names are on the last ``#`` comment line before the data
     (e.g. ``SDSS_MGS.train`` and the OGLE-III catalogue), also gzip- or
     bzip2-compressed.
@@ -49,6 +49,8 @@ def read_table(path: str | os.PathLike):
     try:
         if has_suffix(path, FITS_SUFFIXES):
             table = Table.read(path, format="fits")
+        elif has_suffix(path, COLUMNAR_TABLE_SUFFIXES):
+            table = Table.read(path, format="parquet")
         elif has_suffix(path, (".ecsv",)):
             table = Table.read(path, format="ascii.ecsv")
         else:
@@ -137,19 +139,7 @@ def numeric_cells(
     """
     missing = [c for c in columns if c not in table.colnames]
     if missing:
-        other_case = {c: n for c in missing for n in table.colnames if n.lower() == c.lower()}
-        hint = (
-            " Column names are case-sensitive, as band names are (Cousins I is not SDSS i); rename "
-            f"{', '.join(repr(n) for n in other_case.values())} if they hold the same quantities."
-            if other_case
-            else ""
-        )
-        raise MissingColumnsError(
-            f"{source!r}: missing columns {missing}. Expected columns {list(columns)}; "
-            f"found {table.colnames}.{hint}",
-            missing,
-            other_case,
-        )
+        raise missing_columns_error(source, missing, columns, table.colnames)
     fill = np.nan if missing_value is None else missing_value
     values = np.empty((len(table), len(columns)), dtype=np.float32)
     unreadable = np.zeros(values.shape, dtype=bool)
@@ -175,6 +165,25 @@ def numeric_cells(
                 f"{source!r}: column {name!r} holds text, not numbers (first cell {str(column[0])!r})."
             )
     return values, unreadable
+
+
+def missing_columns_error(
+    source: str, missing: Sequence[str], expected: Sequence[str], found: Sequence[str]
+) -> MissingColumnsError:
+    """The error for a table lacking ``missing`` of the ``expected`` columns; names any in another case."""
+    other_case = {c: n for c in missing for n in found if n.lower() == c.lower()}
+    hint = (
+        " Column names are case-sensitive, as band names are (Cousins I is not SDSS i); rename "
+        f"{', '.join(repr(n) for n in other_case.values())} if they hold the same quantities."
+        if other_case
+        else ""
+    )
+    return MissingColumnsError(
+        f"{source!r}: missing columns {list(missing)}. Expected columns {list(expected)}; "
+        f"found {list(found)}.{hint}",
+        list(missing),
+        other_case,
+    )
 
 
 def table_features(
