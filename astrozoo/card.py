@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from astrozoo.datasets.base import EXTRA_TRAIN
-from astrozoo.io.lightcurves import PERIOD_RANGE
+from astrozoo.io.period_search import PERIOD_RANGE
 from astrozoo.spec import ModelSpec
 
 

@@ -15,16 +15,15 @@ from astrozoo.errors import AstrozooError, InputError, MissingColumnsError
 from astrozoo.input_range import InputRangeWarning, training_spread
 from astrozoo.io import (
     FITSHeaderWarning,
+    LightCurveInput,
     NoDataWarning,
     PixelScaleWarning,
     find_inputs,
-    lightcurve_to_sequence,
-    read_lightcurve,
-    read_pixels,
+    pad_sequences,
+    read_model_input,
     read_table,
+    read_table_rows,
 )
-from astrozoo.io.lightcurves import find_period
-from astrozoo.io.tables import numeric_cells
 from astrozoo.spec import ModelSpec, spec
 
 
@@ -111,8 +110,6 @@ def predict(
         if example.error:
             bar.update(1)
             continue
-        if model_spec.input.period_search:  # the last channel of a folded light curve is log10(period)
-            example.period = float(10.0 ** example.array[0, -1])
         key = example.array.shape if model_spec.input.kind == "image" else ()
         bucket = buckets.setdefault(key, [])
         bucket.append(example)
@@ -130,10 +127,7 @@ def predict(
 def _run(model, model_spec: ModelSpec, bucket: list[_Example]) -> None:
     """Predicts one batch, storing each example's output and freeing its input array."""
     if model_spec.input.kind == "lightcurve":
-        longest = max(len(e.array) for e in bucket)
-        batch = np.zeros((len(bucket), longest, bucket[0].array.shape[1]), dtype=np.float32)
-        for i, example in enumerate(bucket):
-            batch[i, : len(example.array)] = example.array
+        batch = pad_sequences([e.array for e in bucket])
     else:
         batch = np.stack([e.array for e in bucket]).astype(np.float32)
     try:
@@ -219,20 +213,20 @@ def _examples(inputs, model_spec: ModelSpec, reading: _TableReading, spread=None
     if isinstance(inputs, Table):
         if kind != "table":
             raise AstrozooError(f"A Table was given, but this model reads {kind} inputs.")
-        yield from _table_rows(inputs, "table", model_spec, reading, spread)
+        yield from _table_rows(inputs, model_spec, reading, spread)
         return
     for path in inputs:  # files, already expanded from folders by predict()
         source = os.fspath(path)
         if kind == "table":
             try:
-                yield from _table_rows(read_table(path), source, model_spec, reading, spread)
+                yield from _table_rows(path, model_spec, reading, spread)
             except InputError as err:
                 yield _Example(source, error=str(err))
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                example = _Example(source, _read_one(path, model_spec))
+                example = _read_one(path, model_spec)
             except InputError as err:
                 example = _Example(source, error=str(err))
         file_warnings = _file_warnings(caught, source)
@@ -272,26 +266,20 @@ def _summarize_warnings(examples: list[_Example]) -> None:
     )
 
 
-def _read_one(path, model_spec: ModelSpec) -> np.ndarray:
-    expected = model_spec.input
-    if expected.kind == "lightcurve":
-        ts = read_lightcurve(path)
-        period = find_period(ts, **expected.period_search) if expected.period_search else None
-        return lightcurve_to_sequence(ts, expected.bands, period=period)
-    return read_pixels(
-        path,
-        expected.shape[-1],
-        expected.field_of_view_arcsec,
-        expected.pixel_scale_arcsec,
-        eight_bit=expected.eight_bit,
-    )
+def _read_one(path, model_spec: ModelSpec) -> _Example:
+    """The example of one image or light-curve file, with the period a folded light curve was folded at."""
+    read = read_model_input(path, model_spec.input)
+    if isinstance(read, LightCurveInput):
+        period = np.nan if read.period is None else float(read.period.to_value("d"))
+        return _Example(read.source, read.sequence, period=period)
+    return _Example(read.source, read.pixels)
 
 
 def _with_columns_hint(err: MissingColumnsError, model_column: dict[str, str]) -> MissingColumnsError:
     """``err``, telling how to read the columns it found in another letter case with ``columns=``.
 
     Args:
-        err: raised by `numeric_cells` for the table's names of the model's columns.
+        err: raised by `astrozoo.io.read_table_rows` for the table's names of the model's columns.
         model_column: the model's column for each of those table names.
     """
     if not err.other_case:
@@ -305,15 +293,19 @@ def _with_columns_hint(err: MissingColumnsError, model_column: dict[str, str]) -
     )
 
 
-def _table_rows(
-    table, source: str, model_spec: ModelSpec, reading: _TableReading, spread=None
-) -> Iterator[_Example]:
+def _table_rows(table, model_spec: ModelSpec, reading: _TableReading, spread=None) -> Iterator[_Example]:
+    """The examples of a table file's (or an `astropy.table.Table`'s) rows, one per row."""
+    from astropy.table import Table  # noqa: PLC0415
+
     expected = model_spec.input
+    source = "table" if isinstance(table, Table) else os.fspath(table)
+    table = table if isinstance(table, Table) else read_table(table)
     names = [reading.column_names.get(c, c) for c in expected.columns]  # as the table names them
     try:
-        rows, unreadable = numeric_cells(table, names, source, expected.missing_value)
+        read = read_table_rows(table, names, expected.missing_value, source)
     except MissingColumnsError as err:
         raise _with_columns_hint(err, dict(zip(names, expected.columns, strict=True))) from None
+    rows, unreadable = read.values, read.unreadable
     absent = [c for c in reading.keep_columns if c not in table.colnames]
     if absent:
         raise InputError(f"{source!r}: no column {absent} to keep (keep_columns); found {table.colnames}.")

@@ -290,7 +290,7 @@ def test_cutout_keeps_wcs_and_sky_position(data_dir):
 
 def test_lomb_scargle_recovers_catalogue_periods(data_dir):
     from astrozoo.datasets import rrlyrae_s82
-    from astrozoo.io.lightcurves import find_period
+    from astrozoo.io.period_search import find_period
 
     catalog = rrlyrae_s82.periods(data_dir)
     stars = sorted(catalog)[:8]
@@ -409,7 +409,7 @@ def test_period_prior_chooses_between_a_period_and_its_daily_alias(data_dir):
     """Star 3585856 (validation): the plain search lands on a daily alias; a prior on its shape does not."""
     import json
 
-    from astrozoo.io.lightcurves import choose_period, find_period, period_candidates
+    from astrozoo.io.period_search import choose_period, find_period, period_candidates
     from astrozoo.io.period_prior import FEATURES, PeriodPrior, band_shape
 
     ts = read_lightcurve(data_dir / "rrlyrae_s82" / "light-curves" / "3585856.csv")
@@ -433,7 +433,7 @@ def test_period_prior_chooses_between_a_period_and_its_daily_alias(data_dir):
 
 def test_period_prior_fit_from_peaks_searched_before_equals_its_own_search(data_dir):
     from astrozoo.datasets import rrlyrae_s82
-    from astrozoo.io.lightcurves import period_candidates
+    from astrozoo.io.period_search import period_candidates
     from astrozoo.io.period_prior import PeriodPrior
 
     train = rrlyrae_s82.load_splits(data_dir)["train"]

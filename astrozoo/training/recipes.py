@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from astrozoo import builders
-from astrozoo.data import load_images, resize_image, uncropped_size
+from astrozoo.data import load_images, uncropped_size
 from astrozoo.datasets import (
     Split,
     decals_rings,
@@ -24,9 +24,16 @@ from astrozoo.datasets import (
     sdss_dr14,
 )
 from astrozoo.errors import ConfigError
-from astrozoo.io import lightcurve_to_sequence, read_lightcurve
-from astrozoo.io.lightcurves import choose_period, period_candidates
+from astrozoo.io import (
+    LightCurveInput,
+    pad_sequences,
+    read_lightcurve,
+    read_lightcurve_input,
+    sequence_channels,
+)
+from astrozoo.io.model_inputs import resize_image
 from astrozoo.io.period_prior import PeriodPrior
+from astrozoo.io.period_search import choose_period, period_candidates
 from astrozoo.spec import spec
 from astrozoo.training.calibration import calibrate
 from astrozoo.training.fitting import TRAINING_SETTINGS, balanced_class_weights, fit, refit, training_settings
@@ -485,26 +492,25 @@ def _search_peaks(path: str, search: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.cache
-def _folded_sequence(path: str, search: str) -> np.ndarray:
+def _folded_sequence(path: str, search: str) -> LightCurveInput:
     settings = json.loads(search)
     prior = settings.pop("prior", None)
     ts = read_lightcurve(path)
     periods, power = _search_peaks(path, json.dumps(settings, sort_keys=True))
-    return lightcurve_to_sequence(ts, rrlyrae_s82.BANDS, period=choose_period(ts, periods, power, prior))
+    return read_lightcurve_input(ts, rrlyrae_s82.BANDS, period=choose_period(ts, periods, power, prior))
 
 
 def _folded_lightcurves(splits, overrides=None):
     """A ``prepare`` step: fold each light curve at the period its search finds, as predict does; pad."""
     search = json.dumps((overrides or {}).get("period_search", RR_LYRAE_PERIODS), sort_keys=True)
-    sequences = {name: [_folded_sequence(p, search) for p in split.x] for name, split in splits.items()}
+    sequences = {name: [_folded_sequence(p, search).sequence for p in split.x]
+                 for name, split in splits.items()}  # fmt: skip
     longest = max(len(s) for group in sequences.values() for s in group)
-    prepared = {}
-    for name, split in splits.items():
-        x = np.zeros((len(split), longest, 3 + len(rrlyrae_s82.BANDS) + 1), np.float32)
-        for i, sequence in enumerate(sequences[name]):
-            x[i, : len(sequence)] = sequence
-        prepared[name] = Split(x, split.y, split.ids)
-    return prepared
+    channels = sequence_channels(rrlyrae_s82.BANDS, folded=True)
+    return {
+        name: Split(pad_sequences(sequences[name], longest, channels), split.y, split.ids)
+        for name, split in splits.items()
+    }
 
 
 # Before the period prior, 4-fold CV of train+validation, seed 0 (test unused): rrlyrae-lstm 0.951 / 0.963 /
