@@ -1,6 +1,7 @@
 """tf.data pipelines over images, light curves and tables, with a bad-file policy.
 
-Files are decoded in parallel (``AUTOTUNE``) by astrozoo's readers. A file that
+Files are decoded in parallel (``AUTOTUNE``) by the readers `astrozoo.predict`
+uses (`astrozoo.io.model_inputs`), so training sees what prediction does. A file that
 cannot be read is either skipped and recorded in the returned `BadFiles`
 report (``on_error="skip"``, the default) or stops the pipeline with its
 `InputError` message (``on_error="raise"``).
@@ -16,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from astrozoo.errors import InputError
-from astrozoo.io import lightcurve_to_sequence, read_lightcurve, read_pixels
+from astrozoo.io import read_image_input, read_lightcurve_input, sequence_channels
 from astrozoo.io.tables import table_features
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -153,10 +154,10 @@ def image_dataset(
         ([(1, 16, 16, 3)], 1)
     """
     size = tuple(int(s) for s in image_size)
+    field_of_view = _arcsec(field_of_view_arcsec)
 
     def decode(path):
-        pixels = read_pixels(path, channels, field_of_view_arcsec)
-        return resize_image(pixels, size, crop_fraction)
+        return read_image_input(path, channels, field_of_view, size=size, crop_fraction=crop_fraction).pixels
 
     dataset, report = _file_dataset(files, labels, decode, (*size, channels), on_error, shuffle, seed)
     return _finish(dataset, batch_size, cache), report
@@ -210,21 +211,15 @@ def load_images(
         (1, 128, 128, 3)
     """
     size = uncropped_size(image_size, crop_fraction)
-    images = []
-    for path in paths:
-        images.append(resize_image(read_pixels(path, channels, field_of_view_arcsec), size))
-    return np.stack(images)
+    field_of_view = _arcsec(field_of_view_arcsec)
+    return np.stack([read_image_input(path, channels, field_of_view, size=size).pixels for path in paths])
 
 
-def resize_image(pixels: np.ndarray, size: Sequence[int], crop_fraction: float = 1.0) -> np.ndarray:
-    """Central crop and antialiased bilinear resize of one (H, W, C) image, as float32."""
-    if crop_fraction < 1.0:
-        h, w = pixels.shape[:2]
-        ch, cw = round(h * crop_fraction), round(w * crop_fraction)
-        top, left = (h - ch) // 2, (w - cw) // 2
-        pixels = pixels[top : top + ch, left : left + cw]
-    resized = tf.image.resize(pixels, size, method="bilinear", antialias=True)
-    return np.asarray(resized, dtype=np.float32)
+def _arcsec(value: float | None):
+    """A field of view given in arcsec as the Quantity the readers take."""
+    import astropy.units as u  # noqa: PLC0415
+
+    return None if value is None else value * u.arcsec
 
 
 def lightcurve_dataset(
@@ -242,8 +237,9 @@ def lightcurve_dataset(
     """A ``(sequence, label)`` dataset of light curves, padded per batch with zero steps.
 
     Each sequence has channels (time or phase, magnitude, error, one-hot band)
-    as `astrozoo.io.lightcurve_to_sequence` makes them; the recurrent models
-    mask the zero padding.
+    as `astrozoo.io.read_lightcurve_input` reads them; batches are padded at the
+    end with all-zero steps, as `astrozoo.io.pad_sequences` pads them (here in
+    the tf.data graph, so batches stream), and the recurrent models mask them.
 
     Args:
         files: light-curve files (CSV or FITS).
@@ -257,9 +253,6 @@ def lightcurve_dataset(
         seed: shuffle seed.
         cache: True caches in memory, a path caches to disk.
         on_error: ``"skip"`` (record in the report) or ``"raise"``.
-        field_of_view_arcsec: first cut this central field out of FITS files with a
-            WCS (`astrozoo.io.read_pixels`); pass the model's
-            ``spec(model).input.field_of_view_arcsec``.
 
     Returns:
         ``(dataset, report)``.
@@ -267,9 +260,9 @@ def lightcurve_dataset(
     period_of = {} if periods is None else {os.fspath(f): p for f, p in zip(files, periods, strict=True)}
 
     def decode(path):
-        return lightcurve_to_sequence(read_lightcurve(path), bands, max_length, period_of.get(path))
+        return read_lightcurve_input(path, bands, period=period_of.get(path), max_length=max_length).sequence
 
-    shape = (None, 3 + len(bands) + int(periods is not None))  # folded curves carry log10(period)
+    shape = (None, sequence_channels(bands, folded=periods is not None))
     dataset, report = _file_dataset(files, labels, decode, shape, on_error, shuffle, seed)
     return _finish(dataset, batch_size, cache, padded_shape=[None, shape[1]]), report
 

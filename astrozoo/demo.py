@@ -10,7 +10,7 @@ import numpy as np
 from astrozoo.errors import InputError
 from astrozoo.folders.loading import load
 from astrozoo.folders.manifest import list_models
-from astrozoo.io import lightcurve_to_sequence, read_lightcurve, read_pixels
+from astrozoo.io import read_image_input, read_lightcurve_input
 from astrozoo.prediction import predict
 from astrozoo.spec import spec
 
@@ -150,8 +150,9 @@ def _draw(axis, model_spec, inputs, index, prediction):
     kind = model_spec.input.kind
     try:
         if kind == "image":
-            pixels = read_pixels(inputs[index], field_of_view_arcsec=model_spec.input.field_of_view_arcsec)
-            pixels = np.nan_to_num(pixels)
+            pixels = np.nan_to_num(
+                read_image_input(inputs[index], field_of_view=model_spec.input.field_of_view).pixels
+            )
             if pixels.shape[-1] == 1:
                 image = np.arcsinh(pixels[..., 0] / (np.std(pixels) + 1e-12))
                 axis.imshow(image, origin="lower", cmap="magma")
@@ -160,8 +161,7 @@ def _draw(axis, model_spec, inputs, index, prediction):
         elif kind == "lightcurve":  # folded at the model's period where it found one, as the model saw it
             folded = "period" in prediction.colnames and not np.ma.is_masked(prediction["period"])
             period = float(prediction["period"]) if folded else None
-            ts = read_lightcurve(inputs[index])
-            sequence = lightcurve_to_sequence(ts, model_spec.input.bands, period=period)
+            sequence = read_lightcurve_input(inputs[index], model_spec.input.bands, period=period).sequence
             bands = sequence[:, 3 : 3 + len(model_spec.input.bands)]
             axis.scatter(sequence[:, 0], sequence[:, 1], s=3, c=np.argmax(bands, axis=1), cmap="viridis")
             axis.invert_yaxis()

@@ -8,10 +8,52 @@ from typing import TYPE_CHECKING, Any
 from astrozoo.errors import AstrozooError, ConfigError
 
 if TYPE_CHECKING:
+    import astropy.units as u
     import keras
 
 INPUT_KINDS = ("image", "lightcurve", "table")
 TASKS = ("classification", "regression")
+EIGHT_BIT = "JPEG 0-255"
+"""The ``units`` of a model trained on 8-bit colour images (values 0-255, as in JPEG cutouts)."""
+
+
+def parse_units(text: str | None) -> tuple[u.UnitBase, ...]:
+    """The units an `InputSpec`'s ``units`` text names, one per comma-separated part.
+
+    Each part is an `astropy.units` string (``"mag"``, ``"Jy/beam"``; a plural
+    such as ``"days"`` reads as its singular). `EIGHT_BIT` pixel values have no
+    physical unit: they read as dimensionless.
+
+    Raises:
+        ConfigError: a part is not a unit astropy knows.
+
+    Example:
+        >>> parse_units("mag, days")
+        (Unit("mag"), Unit("d"))
+        >>> parse_units("JPEG 0-255")
+        (Unit(dimensionless),)
+    """
+    import astropy.units as u  # noqa: PLC0415 (astropy imports slowly; most specs never ask)
+
+    if text is None:
+        return ()
+    if text == EIGHT_BIT:
+        return (u.dimensionless_unscaled,)
+    units = []
+    for part in (p.strip() for p in str(text).split(",")):
+        candidates = (part, part[:-1]) if part.endswith("s") else (part,)
+        for candidate in candidates:
+            try:
+                units.append(u.Unit(candidate, parse_strict="raise"))
+                break
+            except ValueError:
+                continue
+        else:
+            raise ConfigError(
+                f"Input units must be astropy unit strings separated by commas (e.g. 'mag, days', "
+                f"'Jy/beam') or {EIGHT_BIT!r}; {part!r} is not a unit. Received: units={text!r}"
+            )
+    return tuple(units)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,15 +67,20 @@ class InputSpec:
         columns: table columns read by name (tables), or the channels of each
             light-curve step.
         bands: photometric bands or channels, e.g. ``["g", "r", "i"]``.
-        units: physical units of the values, e.g. ``"Jy/beam"`` or ``"mag"``.
-        pixel_scale_arcsec: pixel scale the model was trained at (images).
+        units: units of the values, as `astropy.units` strings separated by
+            commas, e.g. ``"Jy/beam"``, ``"mag"`` or ``"mag, days"``, or
+            `EIGHT_BIT` (``"JPEG 0-255"``) for 8-bit colour images; read as
+            units by `value_units`.
+        pixel_scale_arcsec: pixel scale the model was trained at (images);
+            `pixel_scale` gives it as a Quantity.
         field_of_view_arcsec: side of the whole square image the model was trained
             on, in arcsec (images with a fixed pixel scale). `astrozoo predict` cuts
             this central field out of FITS inputs whose WCS gives their pixel
-            scale, so larger cutouts are not shrunk to the training size.
+            scale, so larger cutouts are not shrunk to the training size;
+            `field_of_view` gives it as a Quantity.
         missing_value: sentinel meaning "missing" in table columns.
         period_search: for light-curve models that read folded light curves, the
-            `astrozoo.io.lightcurves.find_period` settings, e.g. ``{"min_period": 0.2,
+            `astrozoo.io.period_search.find_period` settings, e.g. ``{"min_period": 0.2,
             "max_period": 1.2}`` (days), and optionally a ``prior`` learnt from stars
             of known period (`astrozoo.io.period_prior.PeriodPrior.to_config`);
             `astrozoo predict` finds each file's period with them and folds it.
@@ -55,11 +102,32 @@ class InputSpec:
         object.__setattr__(self, "shape", tuple(self.shape))
         object.__setattr__(self, "columns", tuple(self.columns))
         object.__setattr__(self, "bands", tuple(self.bands))
+        parse_units(self.units)  # refuses units that do not read as units
 
     @property
     def eight_bit(self) -> bool:
-        """True for a model trained on 8-bit pixels (``units`` saying 0-255, e.g. JPEG cutouts)."""
-        return self.kind == "image" and "0-255" in (self.units or "")
+        """True for an image model trained on 8-bit pixels (``units`` is `EIGHT_BIT`, e.g. JPEG cutouts)."""
+        return self.kind == "image" and self.units == EIGHT_BIT
+
+    @property
+    def value_units(self) -> tuple[u.UnitBase, ...]:
+        """The ``units`` as `astropy.units` units (see `parse_units`); empty when none are given."""
+        return parse_units(self.units)
+
+    @property
+    def pixel_scale(self) -> u.Quantity | None:
+        """The training pixel scale as an angle per pixel (arcsec), or None.
+
+        Example:
+            >>> InputSpec("image", pixel_scale_arcsec=1.8).pixel_scale
+            <Quantity 1.8 arcsec>
+        """
+        return _arcsec(self.pixel_scale_arcsec)
+
+    @property
+    def field_of_view(self) -> u.Quantity | None:
+        """The side of the training field as an angle (arcsec), or None."""
+        return _arcsec(self.field_of_view_arcsec)
 
     def to_dict(self) -> dict:
         """Returns a JSON-ready dict."""
@@ -175,6 +243,12 @@ def attach_spec(model: keras.Model, model_spec: ModelSpec) -> keras.Model:
     """Attaches ``model_spec`` to ``model`` and returns the model."""
     object.__setattr__(model, "_astrozoo_spec", model_spec)
     return model
+
+
+def _arcsec(value: float | None) -> u.Quantity | None:
+    import astropy.units as u  # noqa: PLC0415
+
+    return None if value is None else float(value) * u.arcsec
 
 
 def _from_dict(cls, data: dict, what: str):

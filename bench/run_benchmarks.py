@@ -30,7 +30,7 @@ import tensorflow as tf
 
 import astrozoo
 from astrozoo.io import read_lightcurve
-from astrozoo.io.lightcurves import find_period
+from astrozoo.io.period_search import find_period
 from astrozoo.training.recipes.inputs import RR_LYRAE_PERIODS
 
 

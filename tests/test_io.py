@@ -290,7 +290,7 @@ def test_cutout_keeps_wcs_and_sky_position(data_dir):
 
 def test_lomb_scargle_recovers_catalogue_periods(data_dir):
     from astrozoo.datasets import rrlyrae_s82
-    from astrozoo.io.lightcurves import find_period
+    from astrozoo.io.period_search import find_period
 
     catalog = rrlyrae_s82.periods(data_dir)
     stars = sorted(catalog)[:8]
@@ -409,8 +409,8 @@ def test_period_prior_chooses_between_a_period_and_its_daily_alias(data_dir):
     """Star 3585856 (validation): the plain search lands on a daily alias; a prior on its shape does not."""
     import json
 
-    from astrozoo.io.lightcurves import choose_period, find_period, period_candidates
     from astrozoo.io.period_prior import FEATURES, PeriodPrior, band_shape
+    from astrozoo.io.period_search import choose_period, find_period, period_candidates
 
     ts = read_lightcurve(data_dir / "rrlyrae_s82" / "light-curves" / "3585856.csv")
     catalogue = 0.343036971825  # Sesar et al.
@@ -433,8 +433,8 @@ def test_period_prior_chooses_between_a_period_and_its_daily_alias(data_dir):
 
 def test_period_prior_fit_from_peaks_searched_before_equals_its_own_search(data_dir):
     from astrozoo.datasets import rrlyrae_s82
-    from astrozoo.io.lightcurves import period_candidates
     from astrozoo.io.period_prior import PeriodPrior
+    from astrozoo.io.period_search import period_candidates
 
     train = rrlyrae_s82.load_splits(data_dir)["train"]
     chosen = np.concatenate([np.flatnonzero(train.y == k)[:n] for k, n in ((0, 16), (1, 12))])  # RRab, RRc
@@ -467,3 +467,83 @@ def test_period_prior_fit_and_config_errors(data_dir):
         PeriodPrior("g", 0.02, ({"name": "RRab", "mean": [0.0]},))
     with pytest.raises(InputError, match="star 999 is not in"):
         rrlyrae_s82.catalogue_periods([str(data_dir / "rrlyrae_s82" / "light-curves" / "999.csv")])
+
+
+def test_model_input_readers_return_typed_results_with_units(tmp_path):
+    import astropy.units as u
+    from astropy.table import Table
+    from astropy.wcs import WCS
+
+    from astrozoo.io import (
+        ImageInput,
+        LightCurveInput,
+        TableRows,
+        read_image_input,
+        read_lightcurve_input,
+        read_table_rows,
+    )
+
+    wcs = WCS(naxis=2)
+    wcs.wcs.ctype, wcs.wcs.cdelt = ["RA---TAN", "DEC--TAN"], [-0.0005, 0.0005]  # 1.8 arcsec pixels
+    image = tmp_path / "first.fits"
+    fits.PrimaryHDU(np.ones((300, 300), "f4"), header=wcs.to_header()).writeto(image)
+    read = read_image_input(image, channels=1, field_of_view=270 * u.arcsec)
+    assert isinstance(read, ImageInput) and read.pixels.shape == (150, 150, 1) and read.source == str(image)
+    assert read_image_input(image, field_of_view=4.5 * u.arcmin).pixels.shape == (150, 150, 1)
+    with pytest.raises(TypeError, match="Quantity"):
+        read_image_input(image, field_of_view=270.0)
+
+    star = tmp_path / "star.csv"
+    rows = "".join(f"{50000 + 0.37 * i},{17 + (i % 3) / 10},0.02,{'gr'[i % 2]}\n" for i in range(20))
+    star.write_text("time,mag,magerr,band\n" + rows)
+    folded = read_lightcurve_input(star, ["g", "r"], period=0.61 * u.day)
+    assert isinstance(folded, LightCurveInput) and folded.period == 0.61 * u.day
+    np.testing.assert_array_equal(folded.sequence[:, -1], np.float32(np.log10(0.61)))  # the model's channel
+    assert read_lightcurve_input(star, ["g", "r"], period=14.64 * u.hour).period.to_value(u.day) == 0.61
+    plain = read_lightcurve_input(star, ["g", "r"])
+    assert plain.period is None and plain.sequence.shape == (20, 5)
+    searched = read_lightcurve_input(star, ["g", "r"], period_search={"min_period": 0.2, "max_period": 1.2})
+    assert searched.period.unit == u.day and 0.2 <= searched.period.value <= 1.2
+    with pytest.raises(ValueError, match="not both"):
+        read_lightcurve_input(star, ["g"], period_search={}, period=0.5)
+
+    table = Table({"g": [18.0, 18.5], "r": ["17.5", "oops"]})
+    read_rows = read_table_rows(table, ["g", "r"], missing_value=-99.0)
+    assert isinstance(read_rows, TableRows) and read_rows.columns == ("g", "r")
+    assert read_rows.source == "table"
+    assert read_rows.unreadable.tolist() == [[False, False], [False, True]]
+
+
+def test_pad_sequences_pads_at_the_end_with_zero_steps():
+    from astrozoo.io import pad_sequences, sequence_channels
+
+    batch = pad_sequences([np.full((2, 3), 5.0), np.full((1, 3), 7.0)])
+    assert batch.dtype == np.float32 and batch.shape == (2, 2, 3)
+    assert batch[1].tolist() == [[7.0, 7.0, 7.0], [0.0, 0.0, 0.0]]
+    assert pad_sequences([], length=4, channels=sequence_channels("gr", folded=True)).shape == (0, 4, 6)
+    with pytest.raises(ValueError, match="at most 1 steps"):
+        pad_sequences([np.ones((2, 3))], length=1)
+
+
+def test_input_spec_units_are_parsed_not_matched_as_text():
+    import astropy.units as u
+
+    from astrozoo.errors import ConfigError
+    from astrozoo.spec import EIGHT_BIT, InputSpec
+
+    assert InputSpec("table", units="mag, days").value_units == (u.mag, u.day)
+    assert InputSpec("image", units=EIGHT_BIT).eight_bit
+    assert not InputSpec("image", units="Jy/beam").eight_bit
+    assert InputSpec("image", units="Jy/beam").value_units == (u.Jy / u.beam,)
+    radio = InputSpec("image", pixel_scale_arcsec=1.8, field_of_view_arcsec=270.0)
+    assert radio.pixel_scale == 1.8 * u.arcsec and radio.field_of_view.to(u.arcmin) == 4.5 * u.arcmin
+    assert InputSpec("image").pixel_scale is None and InputSpec("image").field_of_view is None
+    with pytest.raises(ConfigError, match="'bananas' is not a unit"):
+        InputSpec("table", units="mag, bananas")
+
+
+def test_the_period_search_sits_above_the_prior_and_the_reading():
+    from astrozoo.io import lightcurves, period_prior
+
+    assert not hasattr(lightcurves, "find_period") and not hasattr(lightcurves, "PeriodPrior")
+    assert not hasattr(period_prior, "find_period") and not hasattr(period_prior, "choose_period")

@@ -72,7 +72,7 @@ def recurrent(
         target_names: predicted quantities of a regressor.
         noise_stddev: training-only Gaussian noise on the normalized channels.
         period_search: read folded light curves: the settings of the period search
-            (`astrozoo.io.lightcurves.find_period`) that `astrozoo predict` runs on
+            (`astrozoo.io.period_search.find_period`) that `astrozoo predict` runs on
             each file, ``{"min_period", "max_period"}`` (days) and optionally a
             ``prior`` (`astrozoo.io.period_prior.PeriodPrior.to_config`).
             The input then has a phase channel first and log10(period) last.

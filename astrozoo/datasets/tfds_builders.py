@@ -29,7 +29,7 @@ import tensorflow_datasets as tfds
 
 from astrozoo.datasets import decals_rings, gz2_spirals, mirabest, ogle3, photoz_mgs, rrlyrae_s82, sdss_dr14
 from astrozoo.datasets.base import EXTRA_TRAIN
-from astrozoo.io import lightcurve_to_sequence, read_image, read_lightcurve
+from astrozoo.io import read_image, read_lightcurve_input
 
 _INSTRUCTIONS = (
     "Place the astrozoo '{name}' folder (as laid out in astrozoo's data README) in the manual "
@@ -182,4 +182,4 @@ class AstrozooRrlyraeS82(_AstrozooBuilder):
         }
 
     def _encode(self, x):
-        return {"input": lightcurve_to_sequence(read_lightcurve(x), rrlyrae_s82.BANDS)}
+        return {"input": read_lightcurve_input(x, rrlyrae_s82.BANDS).sequence}

@@ -6,7 +6,7 @@ import numpy as np
 
 from astrozoo import statistics
 from astrozoo.datasets.base import EXTRA_TRAIN
-from astrozoo.io.lightcurves import PERIOD_RANGE
+from astrozoo.io.period_search import PERIOD_RANGE
 from astrozoo.spec import ModelSpec
 
 
@@ -132,7 +132,7 @@ def _period_search_lines(model_spec: ModelSpec) -> list[str]:
         return []
     shortest, longest = search.get("min_period", PERIOD_RANGE[0]), search.get("max_period", PERIOD_RANGE[1])
     line = (
-        f"- Each light curve is folded at the period that `astrozoo.io.lightcurves.find_period` finds "
+        f"- Each light curve is folded at the period that `astrozoo.io.find_period` finds "
         f"between {shortest} and {longest} days"
     )
     prior = search.get("prior")

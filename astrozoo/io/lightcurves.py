@@ -1,4 +1,7 @@
-"""Reading light curves (multi-band CSV, Kepler/K2/TESS FITS) and turning them into sequences."""
+"""Reading light curves (multi-band CSV, Kepler/K2/TESS FITS) and turning them into sequences.
+
+The period search lives in `astrozoo.io.period_search`.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +14,10 @@ import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
-from astrozoo.io.period_prior import PeriodPrior, band_shape
-from astrozoo.io.periodogram import multiharmonic_power
 
 CSV_COLUMNS = ("time", "mag", "magerr", "band")
 ALERCE_COLUMNS = ("mjd", "magpsf", "sigmapsf", "fid")
 ALERCE_BANDS = {1: "g", 2: "r", 3: "i"}
-PERIOD_RANGE = (0.05, 20.0)  # days: the default search of `find_period` and `period_candidates`
 FLUX_COLUMNS = ("PDCSAP_FLUX", "SAP_FLUX", "FLUX")
 NO_DATA_MAGNITUDE = 50.0
 """A magnitude or magnitude error this large (in absolute value) is a no-data flag, not a measurement.
@@ -231,188 +231,6 @@ def _alerce_objects(table, path: Path) -> dict:
     return objects
 
 
-def find_period(
-    ts,
-    min_period: float = PERIOD_RANGE[0],
-    max_period: float = PERIOD_RANGE[1],
-    samples_per_peak: int = 5,
-    candidates: int = 10,
-    harmonics: int = 4,
-    prior: PeriodPrior | dict | None = None,
-) -> float:
-    """Finds the best period (days) of a light curve with Lomb-Scargle periodograms.
-
-    Two passes (`period_candidates`): a fast single-harmonic periodogram per
-    band, summed over bands, proposes the ``candidates`` highest peaks; a
-    ``harmonics``-term periodogram on a fine grid around each of them and their
-    daily aliases (± 1 and 2 cycles per day) then ranks them. A multi-harmonic
-    model fits the true period of a non-sinusoidal variable (an RR Lyrae's
-    sawtooth) better than its aliases (harmonics compared on Stripe 82 RR Lyrae:
-    experiments/rrlyrae-period-search/NOTES.md).
-
-    With a ``prior`` (`astrozoo.io.period_prior.PeriodPrior`, learnt from stars
-    of known period), the candidates are ranked by ``power + prior.weight *
-    log-density`` of the light curve's shape folded at each instead: a period and
-    its daily aliases fold to nearly the same shape and nearly level peaks, but
-    only one of them fits the shape that such stars have at that period.
-
-    Args:
-        ts: a TimeSeries from `read_lightcurve` (``mag`` or ``flux``, and ``band``).
-        min_period: shortest period searched, days.
-        max_period: longest period searched, days.
-        samples_per_peak: grid oversampling of the first pass.
-        candidates: peaks of the first pass examined by the second, and distinct
-            peaks of the second that a ``prior`` ranks.
-        harmonics: Fourier terms of the second pass's model.
-        prior: a `PeriodPrior` or its `PeriodPrior.to_config` dict; None ranks by
-            power alone, as do light curves in flux (the prior's shapes are in
-            magnitudes) or with too few observations in the prior's band.
-
-    Example:
-        >>> import numpy as np
-        >>> from astropy.time import Time
-        >>> from astropy.timeseries import TimeSeries
-        >>> t = np.sort(np.random.default_rng(0).uniform(0, 200, 300))
-        >>> mag = 17 + 0.4 * np.sin(2 * np.pi * t / 0.61)
-        >>> ts = TimeSeries(time=Time(50000 + t, format="mjd"),
-        ...                 data={"mag": mag, "magerr": np.full(300, 0.02), "band": ["g"] * 300})
-        >>> round(find_period(ts, 0.2, 2.0), 3)
-        0.61
-    """
-    periods, power = period_candidates(ts, min_period, max_period, samples_per_peak, candidates, harmonics)
-    return choose_period(ts, periods, power, prior)
-
-
-def choose_period(
-    ts, periods: np.ndarray, power: np.ndarray, prior: PeriodPrior | dict | None = None
-) -> float:
-    """The period `find_period` picks among `period_candidates`' peaks.
-
-    Without a ``prior``, the highest peak; with one, the highest ``power +
-    prior.weight * log-density`` of the light curve's shape folded at each peak
-    (see `find_period`). Searching once and choosing here lets code that needs
-    the peaks too (`astrozoo.io.period_prior.PeriodPrior.fit`) skip a second search.
-
-    Args:
-        ts: the light curve the peaks were found in.
-        periods: `period_candidates`' periods (days), highest peak first.
-        power: their power.
-        prior: a `PeriodPrior`, its `PeriodPrior.to_config` dict, or None.
-
-    Example:
-        >>> import numpy as np
-        >>> choose_period(None, np.array([0.61, 0.38]), np.array([0.9, 0.7]))
-        0.61
-    """
-    if prior is None:
-        return float(periods[0])
-    prior = prior if isinstance(prior, PeriodPrior) else PeriodPrior.from_config(prior)
-    scores = []
-    for period, peak in zip(periods, power, strict=True):
-        features = band_shape(ts, prior.band, 1.0 / period)
-        if features is None:  # too few points in the prior's band: the power alone decides
-            return float(periods[0])
-        scores.append(peak + prior.weight * prior.log_density(features))
-    return float(periods[int(np.argmax(scores))])
-
-
-def period_candidates(
-    ts,
-    min_period: float = PERIOD_RANGE[0],
-    max_period: float = PERIOD_RANGE[1],
-    samples_per_peak: int = 5,
-    candidates: int = 10,
-    harmonics: int = 4,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct peaks of a light curve's multi-harmonic periodogram, highest first.
-
-    The first pass sums a single-harmonic Lomb-Scargle periodogram of each band
-    (nifty-ls's non-uniform FFT through astropy's ``method="fastnifty"``; on the
-    379 Stripe 82 RR Lyrae it finds the same periods as astropy's own ``"fast"``)
-    on a grid of ``samples_per_peak`` points per peak width, and keeps its
-    ``candidates`` highest peaks. The second sums a ``harmonics``-term
-    periodogram of each band (`astrozoo.io.periodogram.multiharmonic_power`) on a
-    grid ten times finer around each of them and their daily aliases (± 1 and 2
-    cycles per day). Peaks closer than two coarse steps count as one.
-
-    Args:
-        ts: a TimeSeries from `read_lightcurve` (``mag`` or ``flux``, and ``band``).
-        min_period: shortest period searched, days.
-        max_period: longest period searched, days.
-        samples_per_peak: grid oversampling of the first pass.
-        candidates: peaks kept by each pass.
-        harmonics: Fourier terms of the second pass's model.
-
-    Returns:
-        ``(periods, power)``: up to ``candidates`` periods (days) and their summed power.
-
-    Raises:
-        InputError: fewer than 6 observations.
-    """
-    import nifty_ls  # noqa: F401, PLC0415 (importing it gives astropy's LombScargle method="fastnifty")
-    from astropy.timeseries import LombScargle  # noqa: PLC0415
-
-    t = ts.time.mjd
-    y, dy = _values(ts)
-    bands = np.asarray(ts["band"]).astype(str)
-    baseline = max(float(np.ptp(t)), 1e-3)
-    step = 1.0 / (samples_per_peak * baseline)
-    grid = np.arange(1.0 / max_period, 1.0 / min_period, step)
-    groups = [bands == b for b in dict.fromkeys(bands) if (bands == b).sum() >= 6]
-    if not groups and len(t) >= 6:  # a few points per band: treat them as one series
-        groups = [np.ones(len(t), bool)]
-    if not groups:
-        raise InputError(
-            f"{ts.meta.get('path', 'light curve')!r}: {len(t)} observations are too few to search a "
-            "period (expected at least 6)."
-        )
-
-    def band_power(m, frequency, nterms, regular_grid):
-        # A K-term model has 2K + 1 parameters: a sparse band gets as many terms as its points allow,
-        # and fewer where its design matrix is singular (points bunched in phase at some frequency).
-        for k in range(max(1, min(nterms, (int(m.sum()) - 1) // 3)), 0, -1):
-            try:
-                if regular_grid:  # the first pass: nifty-ls's FFT needs an evenly spaced grid
-                    return LombScargle(t[m], y[m], dy[m], nterms=k).power(frequency, method="fastnifty")
-                return multiharmonic_power(t[m], y[m], dy[m], frequency, k)
-            except np.linalg.LinAlgError:
-                continue
-        return np.zeros(len(frequency))
-
-    def summed_power(frequency, nterms, regular_grid=False):
-        return sum(band_power(m, frequency, nterms, regular_grid) for m in groups)
-
-    coarse = summed_power(grid, 1, regular_grid=True)
-    best = _highest_peaks(coarse, candidates)
-    centres = {float(grid[i]) + alias for i in best for alias in (0.0, -1.0, 1.0, -2.0, 2.0)}
-    centres = sorted(f for f in centres if grid[0] - step <= f <= grid[-1] + step)
-    fine = np.concatenate([f + np.linspace(-step, step, 21) for f in centres])
-    fine = fine[fine > 0]
-    power = summed_power(fine, harmonics)
-    peaks: list[int] = []
-    for i in np.argsort(-power, kind="stable"):  # the first of equal powers, as argmax
-        if all(abs(fine[i] - fine[j]) > 2 * step for j in peaks):
-            peaks.append(int(i))
-            if len(peaks) == candidates:
-                break
-    return 1.0 / fine[peaks], power[peaks]
-
-
-def _highest_peaks(power: np.ndarray, count: int) -> np.ndarray:
-    """Indices of the ``count`` highest local maxima of ``power`` (its maximum if it has none)."""
-    peaks = np.flatnonzero((power[1:-1] > power[:-2]) & (power[1:-1] >= power[2:])) + 1
-    if not len(peaks):
-        return np.array([int(np.argmax(power))])
-    return peaks[np.argsort(power[peaks])[::-1][:count]]
-
-
-def _values(ts) -> tuple[np.ndarray, np.ndarray]:
-    if "mag" in ts.colnames:
-        return np.asarray(ts["mag"], dtype=np.float64), np.asarray(ts["magerr"], dtype=np.float64)
-    flux = np.asarray(ts["flux"], dtype=np.float64)
-    return flux, np.asarray(ts["flux_err"], dtype=np.float64)
-
-
 def lightcurve_to_sequence(
     ts, bands: Sequence[str], max_length: int | None = None, period: float | None = None
 ) -> np.ndarray:
@@ -473,3 +291,50 @@ def lightcurve_to_sequence(
         sequence = np.column_stack([sequence, np.full(len(sequence), np.log10(period))])
         sequence = sequence[np.argsort(clock, kind="stable")]
     return sequence.astype(np.float32)
+
+
+def sequence_channels(bands: Sequence[str], folded: bool = False) -> int:
+    """How many channels `lightcurve_to_sequence` gives a light curve in ``bands`` (folded or not).
+
+    Example:
+        >>> sequence_channels(list("ugriz"), folded=True)
+        9
+    """
+    return 3 + len(bands) + int(folded)
+
+
+def pad_sequences(
+    sequences: Sequence[np.ndarray], length: int | None = None, channels: int | None = None
+) -> np.ndarray:
+    """Stacks (steps, channels) sequences into one float32 batch, padded at the end with all-zero steps.
+
+    The recurrent models mask all-zero steps, so a padded light curve reads as the
+    light curve itself.
+
+    Args:
+        sequences: `lightcurve_to_sequence` arrays, all with the same channels.
+        length: steps of the batch; by default the longest sequence's.
+        channels: channels of the batch; by default the sequences' (needed when
+            there is none).
+
+    Raises:
+        ValueError: a sequence is longer than ``length``, or there is no sequence
+            and no ``channels``.
+
+    Example:
+        >>> batch = pad_sequences([np.ones((2, 4)), np.ones((3, 4))])
+        >>> batch.shape, batch[0, 2].tolist()
+        ((2, 3, 4), [0.0, 0.0, 0.0, 0.0])
+    """
+    if channels is None:
+        if not len(sequences):
+            raise ValueError("Expected at least one sequence, or channels for an empty batch. Received: none")
+        channels = sequences[0].shape[1]
+    longest = max((len(s) for s in sequences), default=0)
+    length = longest if length is None else length
+    if longest > length:
+        raise ValueError(f"Expected sequences of at most {length} steps. Received: one of {longest} steps")
+    batch = np.zeros((len(sequences), length, channels), dtype=np.float32)
+    for i, sequence in enumerate(sequences):
+        batch[i, : len(sequence)] = sequence
+    return batch

@@ -8,7 +8,7 @@ does change is the period the shape is attached to, and pulsating stars keep
 shape and period together (the Bailey diagram; Fourier parameters R21, phi31
 against period). `PeriodPrior` learns that relation from stars of known period
 and adds its log-density to the periodogram power of each candidate period
-(see `astrozoo.io.lightcurves.find_period`).
+(see `astrozoo.io.period_search.find_period`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from astrozoo.errors import ConfigError, InputError
+from astrozoo.io.periodogram import period_candidates
 
 FEATURES = (
     "log10_period", "log10_amplitude", "R21", "R31", "cos_phi21", "sin_phi21", "cos_phi31", "sin_phi31",
@@ -117,7 +118,7 @@ class PeriodPrior:
         """Learns the density from light curves folded near their known periods.
 
         Each light curve's shape is measured at every peak of the search
-        (`astrozoo.io.lightcurves.period_candidates` with the ``search`` settings)
+        (`astrozoo.io.periodogram.period_candidates` with the ``search`` settings)
         within ``tolerance`` of its known period: where the search counts as right,
         the period itself and its yearly aliases, whose folded shapes differ. Where
         no peak is that close, at the highest peak of a search within the
@@ -130,7 +131,7 @@ class PeriodPrior:
             light_curves: TimeSeries from `astrozoo.io.read_lightcurve`.
             periods: each one's known period (days), e.g. from a catalogue.
             labels: each one's class; one Gaussian per class.
-            search: `astrozoo.io.lightcurves.find_period` settings
+            search: `astrozoo.io.period_search.find_period` settings
                 (``min_period``, ``max_period``...), as the model will search.
             band: the band to measure.
             weight: see the class attributes.
@@ -144,8 +145,6 @@ class PeriodPrior:
             InputError: a class has fewer shapes measured (light curves with at
                 least `MIN_POINTS` ``band`` observations) than features plus one.
         """
-        from astrozoo.io.lightcurves import find_period, period_candidates  # noqa: PLC0415 (import cycle)
-
         search = {key: value for key, value in (search or {}).items() if key != "prior"}
         features: dict[str, list] = {}
         for i, (ts, period, label) in enumerate(zip(light_curves, periods, labels, strict=True)):
@@ -153,7 +152,7 @@ class PeriodPrior:
             near = [p for p in peaks if abs(p - period) <= tolerance * period]
             if not near:
                 window = {"min_period": period * (1 - tolerance), "max_period": period * (1 + tolerance)}
-                near = [find_period(ts, **{**search, **window})]
+                near = [float(period_candidates(ts, **{**search, **window})[0][0])]  # find_period, no prior
             rows = [band_shape(ts, band, 1.0 / p) for p in near]
             features.setdefault(str(label), []).extend(row for row in rows if row is not None)
         total = sum(len(rows) for rows in features.values())

@@ -14,13 +14,12 @@ import numpy as np
 from astrozoo.errors import InputError
 from astrozoo.io import (
     FITSHeaderWarning,
+    LightCurveInput,
     NoDataWarning,
     PixelScaleWarning,
-    lightcurve_to_sequence,
-    read_lightcurve,
-    read_pixels,
+    pad_sequences,
+    read_model_input,
 )
-from astrozoo.io.lightcurves import find_period
 from astrozoo.prediction.results import result_table
 from astrozoo.prediction.table_rows import predict_arrays
 from astrozoo.spec import ModelSpec
@@ -92,19 +91,10 @@ def _read_example(path, model_spec: ModelSpec) -> _Example:
 
 def _read_one(path, model_spec: ModelSpec) -> tuple[np.ndarray, float]:
     """A file's model input, and for a light curve folded at its period, that period in days."""
-    expected = model_spec.input
-    if expected.kind == "lightcurve":
-        ts = read_lightcurve(path)
-        period = find_period(ts, **expected.period_search) if expected.period_search else None
-        return lightcurve_to_sequence(ts, expected.bands, period=period), np.nan if period is None else period
-    pixels = read_pixels(
-        path,
-        expected.shape[-1],
-        expected.field_of_view_arcsec,
-        expected.pixel_scale_arcsec,
-        eight_bit=expected.eight_bit,
-    )
-    return pixels, np.nan
+    read = read_model_input(path, model_spec.input)
+    if isinstance(read, LightCurveInput):
+        return read.sequence, np.nan if read.period is None else float(read.period.to_value("d"))
+    return read.pixels, np.nan
 
 
 def _file_warnings(caught: list[warnings.WarningMessage], source: str) -> list[tuple[type[Warning], str]]:
@@ -146,10 +136,5 @@ def _predict_examples(model, model_spec: ModelSpec, examples: list[_Example], ba
 
 
 def _stack(arrays: list[np.ndarray], kind: str) -> np.ndarray:
-    """One batch: light curves padded with zeros to the longest, images stacked."""
-    if kind != "lightcurve":
-        return np.stack(arrays).astype(np.float32)
-    batch = np.zeros((len(arrays), max(len(a) for a in arrays), arrays[0].shape[1]), dtype=np.float32)
-    for i, array in enumerate(arrays):
-        batch[i, : len(array)] = array
-    return batch
+    """One batch: light curves padded with all-zero steps to the longest, images stacked."""
+    return pad_sequences(arrays) if kind == "lightcurve" else np.stack(arrays).astype(np.float32)

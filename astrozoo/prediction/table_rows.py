@@ -9,8 +9,8 @@ import numpy as np
 
 from astrozoo.errors import InputError, MissingColumnsError
 from astrozoo.input_range import InputRangeWarning
+from astrozoo.io.model_inputs import read_table_rows
 from astrozoo.io.table_chunks import DEFAULT_CHUNK_ROWS, table_chunks
-from astrozoo.io.tables import numeric_cells
 from astrozoo.prediction.results import failed_input_table, result_table
 from astrozoo.spec import ModelSpec
 
@@ -97,7 +97,8 @@ def _predict_rows(table, source: str, reading: TableReading):
     """The result rows of one table (or chunk of one, whose ``meta["first_row"]`` numbers its rows)."""
     expected = reading.model_spec.input
     names = reading.names
-    rows, unreadable = numeric_cells(table, names, source, expected.missing_value)
+    read = read_table_rows(table, names, expected.missing_value, source)
+    rows, unreadable = read.values, read.unreadable
     absent = [c for c in reading.keep_columns if c not in table.colnames]
     if absent:
         raise InputError(f"{source!r}: no column {absent} to keep (keep_columns); found {table.colnames}.")
@@ -160,7 +161,7 @@ def _with_columns_hint(err: MissingColumnsError, model_column: dict[str, str]) -
     """``err``, telling how to read the columns it found in another letter case with ``columns=``.
 
     Args:
-        err: raised by `numeric_cells` for the table's names of the model's columns.
+        err: raised by `astrozoo.io.read_table_rows` for the table's names of the model's columns.
         model_column: the model's column for each of those table names.
     """
     if not err.other_case:

@@ -7,10 +7,17 @@ import json
 
 import numpy as np
 
-from astrozoo.data import load_images, resize_image, uncropped_size
+from astrozoo.data import load_images, uncropped_size
 from astrozoo.datasets import Split, rrlyrae_s82
-from astrozoo.io import lightcurve_to_sequence, read_lightcurve
-from astrozoo.io.lightcurves import choose_period, period_candidates
+from astrozoo.io import (
+    LightCurveInput,
+    pad_sequences,
+    read_lightcurve,
+    read_lightcurve_input,
+    sequence_channels,
+)
+from astrozoo.io.model_inputs import resize_image
+from astrozoo.io.period_search import choose_period, period_candidates
 
 # The rrlyrae recipes' Lomb-Scargle search range, and the fold used when no fitted search is given.
 RR_LYRAE_PERIODS = {"min_period": 0.2, "max_period": 1.2}
@@ -48,24 +55,24 @@ def search_peaks(path: str, search: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @functools.cache
-def folded_sequence(path: str, search: str) -> np.ndarray:
+def folded_sequence(path: str, search: str) -> LightCurveInput:
     """One light-curve file folded at the period its search picks (``search``: JSON, with a prior)."""
     settings = json.loads(search)
     prior = settings.pop("prior", None)
     ts = read_lightcurve(path)
     periods, power = search_peaks(path, json.dumps(settings, sort_keys=True))
-    return lightcurve_to_sequence(ts, rrlyrae_s82.BANDS, period=choose_period(ts, periods, power, prior))
+    return read_lightcurve_input(ts, rrlyrae_s82.BANDS, period=choose_period(ts, periods, power, prior))
 
 
 def folded_lightcurves(splits, overrides=None):
     """A ``prepare`` step: fold each light curve at the period its search finds, as predict does; pad."""
     search = json.dumps((overrides or {}).get("period_search", RR_LYRAE_PERIODS), sort_keys=True)
-    sequences = {name: [folded_sequence(p, search) for p in split.x] for name, split in splits.items()}
+    sequences = {
+        name: [folded_sequence(p, search).sequence for p in split.x] for name, split in splits.items()
+    }
     longest = max(len(s) for group in sequences.values() for s in group)
-    prepared = {}
-    for name, split in splits.items():
-        x = np.zeros((len(split), longest, 3 + len(rrlyrae_s82.BANDS) + 1), np.float32)
-        for i, sequence in enumerate(sequences[name]):
-            x[i, : len(sequence)] = sequence
-        prepared[name] = Split(x, split.y, split.ids)
-    return prepared
+    channels = sequence_channels(rrlyrae_s82.BANDS, folded=True)
+    return {
+        name: Split(pad_sequences(sequences[name], longest, channels), split.y, split.ids)
+        for name, split in splits.items()
+    }
