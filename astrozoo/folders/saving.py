@@ -28,7 +28,7 @@ from astrozoo.folders.files import (
     MODEL_FILES,
     WEIGHTS_FILE,
 )
-from astrozoo.folders.integrity import file_record
+from astrozoo.folders.integrity import current_umask, file_record
 from astrozoo.folders.manifest import FORMAT_VERSION
 from astrozoo.spec import spec
 
@@ -68,7 +68,7 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
         raise AstrozooError(f"Folder {str(folder)!r} already exists: pass overwrite=True to replace it.")
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.partial-"))
-    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; a model folder is not
+    staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a model folder is not
     try:
         config = {"builder": model_spec.builder, "arguments": model_spec.arguments}
         _write_json(staging / CONFIG_FILE, config)
@@ -122,12 +122,6 @@ def _save_weights_only(model: keras.Model, path: Path) -> None:
     same weights stores only what inference and fine-tuning need.
     """
     rebuilt(model).save_weights(path)
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def _write_json(path: Path, data: dict) -> None:
