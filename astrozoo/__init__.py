@@ -22,8 +22,8 @@ from astrozoo.errors import (
     ModelNotFoundError,
     TrainingError,
 )
-from astrozoo.folders.files import resolve_spec
 from astrozoo.folders.manifest import list_models
+from astrozoo.folders.zoo import resolve_spec
 from astrozoo.lazy import lazy_attributes
 from astrozoo.spec import InputSpec, ModelSpec, spec
 

@@ -319,13 +319,12 @@ def _table_format(path: Path) -> str:
 
 
 def _list(args) -> int:
-    import astrozoo  # noqa: PLC0415
+    from astrozoo.folders.manifest import summaries  # noqa: PLC0415
 
     rows = [("name", "task", "classes / outputs", "input", "headline metric")]
-    for name in astrozoo.list_models(task=args.task):
-        spec = astrozoo.resolve_spec(name)
-        kind = spec.input.kind + (f" ({', '.join(spec.input.columns)})" if spec.input.kind == "table" else "")
-        rows.append((name, spec.task, ", ".join(spec.output_names), kind, spec.headline_metric()))
+    for name, about in summaries(task=args.task).items():
+        outputs = ", ".join(about["outputs"])
+        rows.append((name, about["task"], outputs, about["input"], about["headline_metric"]))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

@@ -140,16 +140,18 @@ def test_zoo_model_without_shipped_weights_downloads_its_pinned_revision(
         (published / name).write_bytes(content)
     spec = astrozoo.spec(model)
     entry = {
-        **{k: v for k, v in spec.to_dict().items() if k != "name"},
+        "summary": manifest.summary(spec),
         "hub": {"repo_id": "astrozoo/tiny-radio", "revision": commit},
         "files": {p.name: file_record(p) for p in published.iterdir()},
     }
     manifest_path = tmp_path / "weights_manifest.json"
-    manifest_path.write_text(json.dumps({"format_version": 1, "models": {"tiny-radio": entry}}))
+    manifest_path.write_text(json.dumps({"format_version": 2, "models": {"tiny-radio": entry}}))
     monkeypatch.setattr(manifest, "MANIFEST_PATH", manifest_path)
     monkeypatch.setattr(manifest, "WEIGHTS_DIR", tmp_path / "not-installed")
     loaded = astrozoo.load("tiny-radio")
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    pinned = {"repo_id": "astrozoo/tiny-radio", "revision": commit}
+    assert astrozoo.spec(loaded).hub == astrozoo.resolve_spec("tiny-radio").hub == pinned
 
     # A repo whose content no longer matches the manifest's sha256 is refused.
     local_hub.tamper("astrozoo/tiny-radio", "config.json", b'{"builder": "cnn", "arguments": {}}')

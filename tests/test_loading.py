@@ -110,7 +110,7 @@ def test_folder_without_metadata_is_not_a_model(tmp_path):
 
 def test_unknown_name_suggests_close_matches(monkeypatch, tmp_path):
     manifest = tmp_path / "weights_manifest.json"
-    manifest.write_text(json.dumps({"format_version": 1, "models": {"galaxy-resnet": {}, "radio-cnn": {}}}))
+    manifest.write_text(json.dumps({"format_version": 2, "models": {"galaxy-resnet": {}, "radio-cnn": {}}}))
     monkeypatch.setattr(astrozoo.folders.manifest, "MANIFEST_PATH", manifest)
     with pytest.raises(ModelNotFoundError, match="Did you mean: galaxy-resnet") as caught:
         astrozoo.load("galaxy-resent")
@@ -131,17 +131,18 @@ def test_zoo_models_load_from_the_package_with_verified_files(monkeypatch, tmp_p
     """A zoo laid out like the shipped one: manifest entry plus weights/<name>/ folder."""
     model = build_from_config(*TINY_CONFIGS["cnn"][:2])
     weights_dir = tmp_path / "weights"
-    folder = astrozoo.save(model, weights_dir / "tiny-cnn", name="tiny-cnn")
+    metrics = {"test": {"accuracy": 0.5, "n": 10}}
+    folder = astrozoo.save(model, weights_dir / "tiny-cnn", name="tiny-cnn", metrics=metrics)
     from astrozoo.folders.integrity import file_record
+    from astrozoo.folders.manifest import summary
 
-    spec = astrozoo.spec(model)
     entry = {
-        **{k: v for k, v in spec.to_dict().items() if k not in ("name",)},
-        "metrics": {"test": {"accuracy": 0.5, "n": 10}},
+        "summary": summary(astrozoo.resolve_spec(folder)),
+        "hub": {},
         "files": {p.name: file_record(p) for p in sorted(folder.iterdir())},
     }
     manifest = tmp_path / "weights_manifest.json"
-    manifest.write_text(json.dumps({"format_version": 1, "models": {"tiny-cnn": entry}}))
+    manifest.write_text(json.dumps({"format_version": 2, "models": {"tiny-cnn": entry}}))
     monkeypatch.setattr(astrozoo.folders.manifest, "MANIFEST_PATH", manifest)
     monkeypatch.setattr(astrozoo.folders.manifest, "WEIGHTS_DIR", weights_dir)
 
@@ -153,9 +154,13 @@ def test_zoo_models_load_from_the_package_with_verified_files(monkeypatch, tmp_p
     assert astrozoo.spec(loaded).metrics["test"]["accuracy"] == 0.5
     assert astrozoo.spec(loaded).headline_metric() == "accuracy=0.5"
 
+    assert astrozoo.resolve_spec("tiny-cnn").metrics == metrics  # read from the folder's metadata.json
+
     (folder / "metadata.json").write_text((folder / "metadata.json").read_text() + " ")
     with pytest.raises(IntegrityError, match="metadata.json"):
         astrozoo.load("tiny-cnn")
+    with pytest.raises(IntegrityError, match="metadata.json"):
+        astrozoo.resolve_spec("tiny-cnn")
 
 
 def test_saved_weights_hold_no_optimizer_state(tmp_path):
@@ -185,35 +190,43 @@ def test_a_folder_saved_before_a_builder_gained_an_argument_is_recorded_as_writt
     metadata["files"]["config.json"] = file_record(config_path)
     metadata_path.write_text(json.dumps(metadata))
     manifest_path = tmp_path / "weights_manifest.json"
-    manifest_path.write_text(json.dumps({"format_version": 1, "models": {}}))
+    manifest_path.write_text(json.dumps({"format_version": 2, "models": {}}))
 
     record_in_manifest("old-cnn", folder, manifest_path)
     entry = json.loads(manifest_path.read_text())["models"]["old-cnn"]
-    assert {"builder": entry["builder"], "arguments": entry["arguments"]} == config
+    assert sorted(entry) == ["files", "hub", "summary"]  # the spec stays in the folder alone
     assert entry["files"]["config.json"] == file_record(config_path)
+    assert entry["files"]["metadata.json"] == file_record(metadata_path)
 
 
 @pytest.mark.parametrize("variant", ["cnn", "ensemble-of-cnn"])
-def test_zoo_entries_recorded_before_a_builder_gained_an_argument_still_load(variant, tmp_path, monkeypatch):
+def test_zoo_folders_saved_before_a_builder_gained_an_argument_still_load(variant, tmp_path, monkeypatch):
     from astrozoo.folders import manifest
+    from astrozoo.folders.integrity import file_record
     from astrozoo.training.reproduce import record_in_manifest
 
     model = build_from_config(*TINY_CONFIGS[variant][:2])
     folder = astrozoo.save(model, tmp_path / "weights" / "old-cnn", name="old-cnn")
+    config_path, metadata_path = folder / "config.json", folder / "metadata.json"
+    config = json.loads(config_path.read_text())
+    del config["arguments"].get("member_arguments", config["arguments"])["equivariant"]  # as saved before
+    config_path.write_text(json.dumps(config))
+    metadata = json.loads(metadata_path.read_text())
+    metadata["files"]["config.json"] = file_record(config_path)
+    metadata_path.write_text(json.dumps(metadata))
     manifest_path = tmp_path / "weights_manifest.json"
-    manifest_path.write_text(json.dumps({"format_version": 1, "models": {}}))
+    manifest_path.write_text(json.dumps({"format_version": 2, "models": {}}))
     record_in_manifest("old-cnn", folder, manifest_path)
-    data = json.loads(manifest_path.read_text())
-    recorded = data["models"]["old-cnn"]["arguments"]
-    del recorded.get("member_arguments", recorded)["equivariant"]  # as recorded before cnn() had it
-    manifest_path.write_text(json.dumps(data))
     monkeypatch.setattr(manifest, "WEIGHTS_DIR", tmp_path / "weights")
     monkeypatch.setattr(manifest, "MANIFEST_PATH", manifest_path)
 
+    assert astrozoo.resolve_spec("old-cnn").arguments == config["arguments"]
     x = example_input(TINY_CONFIGS[variant][2])
     np.testing.assert_array_equal(astrozoo.load("old-cnn").predict(x, verbose=0), model.predict(x, verbose=0))
 
-    recorded.get("member_arguments", recorded)["kernel_size"] = 5  # a real disagreement is still refused
-    manifest_path.write_text(json.dumps(data))
-    with pytest.raises(ConfigError, match="disagrees with the manifest"):
+    config["arguments"].get("member_arguments", config["arguments"])["kernel_size"] = 5
+    config_path.write_text(json.dumps(config))  # a config the manifest did not pin is refused
+    with pytest.raises(IntegrityError, match="config.json"):
         astrozoo.load("old-cnn")
+    with pytest.raises(IntegrityError, match="config.json"):
+        astrozoo.resolve_spec("old-cnn")

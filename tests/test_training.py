@@ -14,6 +14,7 @@ import pytest
 import astrozoo
 from astrozoo.cli import SET_OPTIONS, main
 from astrozoo.datasets import sdss_dr14, stratified_split
+from astrozoo.folders.integrity import file_record
 from astrozoo.training import classification_report, fitting, regression_report, stratified_folds
 from astrozoo.training.reproduce import record_in_manifest, refresh_card
 
@@ -112,10 +113,11 @@ def test_train_command_writes_a_loadable_folder_and_manifest_entry(data_dir, tmp
     assert "## Metrics on the test split" in (out / "README.md").read_text()
 
     manifest_path = tmp_path / "weights_manifest.json"
-    manifest_path.write_text(json.dumps({"format_version": 1, "models": {}}))
+    manifest_path.write_text(json.dumps({"format_version": 2, "models": {}}))
     record_in_manifest("sdss-mlp", out, manifest_path)
     entry = json.loads(manifest_path.read_text())["models"]["sdss-mlp"]
-    assert entry["metrics"] == spec.metrics and entry["class_names"] == ["STAR", "GALAXY", "QSO"]
+    assert entry["summary"]["outputs"] == ["STAR", "GALAXY", "QSO"]
+    assert entry["summary"]["headline_metric"] == spec.headline_metric()
     assert set(entry["files"]) == {"README.md", "config.json", "metadata.json", "model.weights.h5"}
 
 
@@ -153,19 +155,16 @@ def test_refresh_card_rewrites_the_prose_and_keeps_the_trained_files(tmp_path, m
     for name in ("config.json", "model.weights.h5"):
         assert (folder / name).read_bytes() == (shipped / name).read_bytes(), name
     entry = json.loads(manifest_path.read_text())["models"]["photoz-mlp"]
-    assert (
-        entry["training"]["limitations"][-1] == caution
-        and entry["description"] == "Redshifts, described anew."
-    )
+    assert entry["summary"]["description"] == "Redshifts, described anew."
     assert (
         entry["files"]["README.md"]["sha256"]
         != before["models"]["photoz-mlp"]["files"]["README.md"]["sha256"]
     )
     assert entry["files"]["model.weights.h5"] == before["models"]["photoz-mlp"]["files"]["model.weights.h5"]
-    assert {k: v for k, v in entry.items() if k not in ("training", "description", "files")} == {
-        k: v
-        for k, v in before["models"]["photoz-mlp"].items()
-        if k not in ("training", "description", "files")
+    assert entry["files"]["metadata.json"] == file_record(folder / "metadata.json")
+    assert entry["hub"] == before["models"]["photoz-mlp"]["hub"]
+    assert {k: v for k, v in entry["summary"].items() if k != "description"} == {
+        k: v for k, v in before["models"]["photoz-mlp"]["summary"].items() if k != "description"
     }
     with pytest.raises(astrozoo.ModelNotFoundError):
         refresh_card("photoz-mpl", folder, manifest_path)

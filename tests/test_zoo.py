@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -34,17 +33,20 @@ def _example_shape(spec, batch=2):
 
 
 @pytest.mark.parametrize("name", ZOO)
-def test_manifest_entry_is_complete(name):
+def test_manifest_entry_pins_the_folder_and_summarizes_it(name):
     entry = manifest.read_manifest()["models"][name]
-    for key in ("builder", "arguments", "task", "input", "files", "hub", "training", "metrics", "license"):
-        assert entry.get(key), f"{name}: manifest entry lacks {key!r}"
-    assert {"config.json", "model.weights.h5", "metadata.json"} <= set(entry["files"])
-    assert entry["training"]["command"].startswith(f"astrozoo train {name}")
-    assert "test" in entry["metrics"] and "validation" in entry["metrics"]
+    assert sorted(entry) == ["files", "hub", "summary"], f"{name}: the spec belongs in the folder alone"
+    assert set(entry["files"]) == {"README.md", "config.json", "model.weights.h5", "metadata.json"}
     for filename, record in entry["files"].items():
         verify_file(manifest.WEIGHTS_DIR / name / filename, record)
-    config = json.loads((manifest.WEIGHTS_DIR / name / "config.json").read_text())
-    assert config == {"builder": entry["builder"], "arguments": entry["arguments"]}
+    assert entry["hub"]["repo_id"] == f"astrozoo/{name}"
+    spec = astrozoo.resolve_spec(name)
+    assert entry["summary"] == manifest.summary(spec)
+    for key in ("builder", "arguments", "task", "input", "training", "metrics", "license"):
+        assert getattr(spec, key), f"{name}: metadata.json lacks {key!r}"
+    assert spec.training["command"].startswith(f"astrozoo train {name}")
+    assert "test" in spec.metrics and "validation" in spec.metrics
+    assert (spec.name, spec.hub) == (name, entry["hub"])
 
 
 @pytest.mark.parametrize("name", ZOO)

@@ -7,10 +7,11 @@ library versions, parameter count, and each file's sha256 and size) and
 before it:
 
 - `astrozoo.folders.integrity`: sha256 records, verification, atomic writes.
-- `astrozoo.folders.manifest`: the zoo manifest, `weights_manifest.json`.
-- `astrozoo.folders.files`: the file names, reading a folder's JSON, `resolve_spec`.
+- `astrozoo.folders.manifest`: the zoo manifest, `weights_manifest.json` (hashes, Hub pins, summaries).
+- `astrozoo.folders.files`: the file names, reading a folder's JSON, `folder_spec`.
 - `astrozoo.folders.card`: the model card rendered from a spec.
 - `astrozoo.folders.transport`: verified downloads from the Hugging Face Hub.
+- `astrozoo.folders.zoo`: a zoo name's verified folder, and `resolve_spec`.
 - `astrozoo.folders.saving`: `save`.
 - `astrozoo.folders.loading`: `load` (zoo name, folder or ``hf://``), `load_folder`.
 - `astrozoo.folders.publishing`: `push` to the Hub.

@@ -3,18 +3,15 @@
 A model folder (written by `astrozoo.save`) holds ``config.json`` (builder name
 and arguments), ``model.weights.h5`` (weights only), ``metadata.json`` (the
 spec, library versions and each file's sha256) and ``README.md`` (the card).
-`resolve_spec` answers ``astrozoo list`` and ``astrozoo info`` from these JSON
-files and the zoo manifest alone, so those commands start without TensorFlow.
+`folder_spec` reads a model's spec from these JSON files alone, without TensorFlow.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from astrozoo.errors import ConfigError, ModelNotFoundError
-from astrozoo.folders import manifest
 from astrozoo.spec import ModelSpec
 
 CONFIG_FILE = "config.json"
@@ -23,26 +20,23 @@ METADATA_FILE = "metadata.json"
 CARD_FILE = "README.md"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 REQUIRED_FILES = (CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE)
+FOLDER_FORMAT_VERSION = 1  # metadata.json's "astrozoo_format"
 # Spec fields that describe a model without changing what it computes: saved in metadata, restored on load.
 DESCRIPTIVE_FIELDS = ("name", "description", "metrics", "training", "hub", "license", "citation")
 
 
-def resolve_spec(ref: str | os.PathLike) -> ModelSpec:
-    """Returns a model's spec (zoo name or folder) without building it or reading weights.
+def folder_spec(folder: Path) -> ModelSpec:
+    """Returns the spec that a model folder's ``metadata.json`` and ``config.json`` describe.
+
+    Reads neither weights nor Keras.
 
     Example:
-        >>> from astrozoo.folders.files import resolve_spec
-        >>> resolve_spec("sdss-mlp").class_names
+        >>> from astrozoo.folders.manifest import WEIGHTS_DIR
+        >>> folder_spec(WEIGHTS_DIR / "sdss-mlp").class_names
         ('STAR', 'GALAXY', 'QSO')
     """
-    ref_text = os.fspath(ref)
-    models = manifest.read_manifest()["models"]
-    if ref_text in models:
-        return manifest.entry_spec(ref_text, models[ref_text])
-    if Path(ref_text).is_dir():
-        config, metadata = read_folder_json(Path(ref_text))
-        return ModelSpec.from_dict({**metadata["spec"], **config})
-    raise ModelNotFoundError.for_name(ref_text, models)
+    config, metadata = read_folder_json(folder)
+    return ModelSpec.from_dict({**metadata["spec"], **config})
 
 
 def read_folder_json(folder: Path) -> tuple[dict, dict]:

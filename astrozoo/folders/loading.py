@@ -17,11 +17,9 @@ from pathlib import Path
 import keras
 
 from astrozoo.builders import build_from_config
-from astrozoo.builders.registry import complete_arguments
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
-from astrozoo.folders import manifest, transport
+from astrozoo.folders import manifest, transport, zoo
 from astrozoo.folders.files import (
-    CONFIG_FILE,
     DESCRIPTIVE_FIELDS,
     METADATA_FILE,
     WEIGHTS_FILE,
@@ -75,7 +73,8 @@ def load_folder(folder: str | os.PathLike, records: dict | None = None, **descri
     Args:
         folder: a folder written by `save`.
         records: ``{file name: {"sha256", "size"}}`` to verify against (the zoo
-            manifest's); defaults to the folder's ``metadata.json``.
+            manifest's); defaults to the folder's ``metadata.json``; ``{}`` when the
+            caller has verified them (`astrozoo.folders.zoo.zoo_folder`).
         **describe: descriptive spec fields overriding the folder's metadata.
     """
     folder = Path(folder)
@@ -103,23 +102,10 @@ def load_folder(folder: str | os.PathLike, records: dict | None = None, **descri
 
 
 def _load_zoo(name: str, entry: dict) -> keras.Model:
-    """Loads a zoo model from the weights shipped in the package, else from its pinned Hub revision."""
-    records = entry.get("files", {})
-    if not {CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE} <= set(records):
-        raise ConfigError(f"Manifest entry {name!r} must list {[CONFIG_FILE, WEIGHTS_FILE, METADATA_FILE]}.")
-    folder = manifest.WEIGHTS_DIR / name
-    if not folder.is_dir():
-        location = entry.get("hub") or {}
-        if not location.get("repo_id") or not location.get("revision"):
-            raise AstrozooError(
-                f"The weights of zoo model {name!r} are not installed (expected {str(folder)!r}) and it "
-                "has no pinned Hub revision to download them from. Reinstall astrozoo."
-            )
-        folder = transport.download(location["repo_id"], location["revision"], records=records)
-    described = manifest.entry_spec(name, entry)
-    fields = {k: getattr(described, k) for k in DESCRIPTIVE_FIELDS}
-    model = load_folder(folder, records=records, **fields)
-    expected = complete_arguments(described.builder, described.arguments)  # builders may gain arguments
-    if (spec(model).builder, spec(model).arguments) != (described.builder, expected):
-        raise ConfigError(f"Zoo model {name!r}: config.json disagrees with the manifest's builder arguments.")
-    return model
+    """Loads a zoo model from the weights shipped in the package, else from its pinned Hub revision.
+
+    Every file is checked against the manifest's sha256, ``metadata.json`` included, so the spec the
+    folder describes is the one the manifest pinned.
+    """
+    folder = zoo.zoo_folder(name, entry)  # every file it lists, verified
+    return load_folder(folder, records={}, name=name, **zoo.pinned_hub(entry))

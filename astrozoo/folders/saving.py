@@ -24,12 +24,12 @@ from astrozoo.folders.files import (
     CARD_FILE,
     CONFIG_FILE,
     DESCRIPTIVE_FIELDS,
+    FOLDER_FORMAT_VERSION,
     METADATA_FILE,
     MODEL_FILES,
     WEIGHTS_FILE,
 )
 from astrozoo.folders.integrity import current_umask, file_record
-from astrozoo.folders.manifest import FORMAT_VERSION
 from astrozoo.spec import spec
 
 
@@ -77,7 +77,7 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
         for key in ("builder", "arguments"):
             description.pop(key)
         metadata = {
-            "astrozoo_format": FORMAT_VERSION,
+            "astrozoo_format": FOLDER_FORMAT_VERSION,
             "spec": description,
             "files": {name: file_record(staging / name) for name in MODEL_FILES},
             "parameter_count": int(model.count_params()),

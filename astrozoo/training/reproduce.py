@@ -15,7 +15,7 @@ from astrozoo.datasets.base import SPLIT_SEED, with_extra_training
 from astrozoo.errors import ConfigError, ModelNotFoundError, TrainingError
 from astrozoo.folders import manifest
 from astrozoo.folders.card import model_card
-from astrozoo.folders.files import CARD_FILE, CONFIG_FILE, METADATA_FILE, read_folder_json, resolve_spec
+from astrozoo.folders.files import CARD_FILE, METADATA_FILE, folder_spec, read_folder_json
 from astrozoo.folders.integrity import atomic_write_text, file_record
 from astrozoo.folders.saving import save
 from astrozoo.spec import spec
@@ -134,27 +134,30 @@ def train(
 
 
 def record_in_manifest(name: str, folder: Path, manifest_path: Path | None = None) -> None:
-    """Writes (atomically) a model folder's spec and file hashes as its manifest entry.
+    """Writes (atomically) a model folder's manifest entry: its files' hashes, Hub pin and summary.
 
-    The builder and arguments are the folder's ``config.json`` as written, not the loaded model's
-    (which adds arguments its builder gained since), so that a folder saved by an older astrozoo,
-    e.g. one whose card alone was refreshed, is recorded as it is.
+    The folder's ``metadata.json`` and ``config.json`` stay the one record of the model's spec; the
+    entry pins them by sha256 and keeps a `astrozoo.folders.manifest.summary` for listing. The folder
+    is loaded first, so a folder that does not load is never recorded.
+
+    Example:
+        >>> import json, tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "weights_manifest.json"
+        >>> _ = path.write_text(json.dumps({"format_version": manifest.FORMAT_VERSION, "models": {}}))
+        >>> record_in_manifest("sdss-mlp", manifest.WEIGHTS_DIR / "sdss-mlp", path)
+        >>> entry = json.loads(path.read_text())["models"]["sdss-mlp"]
+        >>> entry["summary"]["input"], entry["hub"]
+        ('table (u, g, r, i, z)', {'repo_id': 'astrozoo/sdss-mlp', 'revision': None})
     """
     from astrozoo.folders.loading import load_folder  # noqa: PLC0415
 
     path = Path(manifest_path or manifest.MANIFEST_PATH).resolve()  # resolve: keep the symlink
     data = manifest.read_manifest(path)
-    model_spec = spec(load_folder(folder))
-    entry = model_spec.to_dict()
-    entry.pop("name")
-    config = json.loads((Path(folder) / CONFIG_FILE).read_text(encoding="utf-8"))
-    entry.update(builder=config["builder"], arguments=config["arguments"])
-    entry["hub"] = data["models"].get(name, {}).get("hub") or {
-        "repo_id": f"astrozoo/{name}",
-        "revision": None,
-    }
-    entry["files"] = {p.name: file_record(p) for p in sorted(folder.iterdir()) if p.is_file()}
-    data["models"][name] = entry
+    load_folder(folder)  # checks the folder's own hashes and that its config builds its spec
+    model_spec = folder_spec(Path(folder))  # the spec as written, not as its builder would complete it now
+    hub = data["models"].get(name, {}).get("hub") or {"repo_id": f"astrozoo/{name}", "revision": None}
+    files = {p.name: file_record(p) for p in sorted(Path(folder).iterdir()) if p.is_file()}
+    data["models"][name] = {"summary": manifest.summary(model_spec), "hub": hub, "files": files}
     data["models"] = dict(sorted(data["models"].items()))
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
@@ -198,7 +201,7 @@ def refresh_card(
     described["description"] = recipe.description
     described["training"] = {**described.get("training", {}), "limitations": list(recipe.limitations)}
     atomic_write_text(folder / METADATA_FILE, json.dumps(metadata, indent=2) + "\n")
-    atomic_write_text(folder / CARD_FILE, model_card(resolve_spec(folder)))
+    atomic_write_text(folder / CARD_FILE, model_card(folder_spec(folder)))
     if manifest_path is not None or zoo_folder:
         record_in_manifest(name, folder, manifest_path)
     return folder
