@@ -110,6 +110,17 @@ def _parser() -> argparse.ArgumentParser:
         help="table inputs: read a model column from a column the tables name otherwise, "
         "e.g. u=modelMag_u,g=modelMag_g (comma-separated, repeatable)",
     )
+    predict.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="share the files among N worker processes of a local Dask cluster (needs astrozoo[dask])",
+    )
+    predict.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="share the files among the workers of a running Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
     predict.set_defaults(run=_predict)
 
     listing = commands.add_parser("list", help="list the zoo's models")
@@ -271,16 +282,19 @@ SET_OPTIONS = {
 def _predict(args) -> int:
     import astrozoo  # noqa: PLC0415
 
-    model = astrozoo.load(args.model)
     keep = [name.strip() for names in args.keep for name in names.split(",") if name.strip()]
-    table = astrozoo.predict(
-        model,
-        args.inputs,
-        batch_size=args.batch_size,
-        progress=not args.no_progress,
-        keep_columns=keep,
-        columns={model_column: name for names in args.columns for model_column, name in names.items()},
-    )
+    columns = {model_column: name for names in args.columns for model_column, name in names.items()}
+    if args.workers or args.scheduler:
+        table = _predict_on_cluster(args, keep, columns)
+    else:
+        table = astrozoo.predict(
+            astrozoo.load(args.model),
+            args.inputs,
+            batch_size=args.batch_size,
+            progress=not args.no_progress,
+            keep_columns=keep,
+            columns=columns,
+        )
     if args.output:
         _write_table(table, Path(args.output))
     else:
@@ -290,6 +304,22 @@ def _predict(args) -> int:
         print(f"astrozoo: {failed} of {len(table)} inputs failed; see the error column.", file=sys.stderr)
         return EXIT_SOME_FAILED
     return EXIT_OK
+
+
+def _predict_on_cluster(args, keep: list[str], columns: dict[str, str]):
+    """``astrozoo predict --workers N`` or ``--scheduler ADDRESS``: the serial run's table, from Dask."""
+    from astrozoo.errors import InputError  # noqa: PLC0415
+
+    try:
+        from astrozoo.distributed import connect, predict_on_cluster  # noqa: PLC0415
+    except ImportError as err:
+        raise InputError(f"--workers and --scheduler need Dask. {err}") from None
+    if args.output:
+        _table_format(Path(args.output))  # a file name it cannot write fails before the cluster starts
+    with connect(workers=args.workers, scheduler=args.scheduler) as client:
+        return predict_on_cluster(
+            client, args.model, args.inputs, batch_size=args.batch_size, keep_columns=keep, columns=columns
+        )
 
 
 def _write_table(table, path: Path) -> None:
