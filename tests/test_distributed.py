@@ -17,6 +17,7 @@ from astropy.table import Table  # noqa: E402
 import astrozoo  # noqa: E402
 from astrozoo import cli  # noqa: E402
 from astrozoo.distributed import connect, predict_catalog, predict_dataframe, predict_files  # noqa: E402
+from astrozoo.distributed.partitions import Prediction, predict_frame  # noqa: E402
 from astrozoo.errors import InputError  # noqa: E402
 
 PROBABILITIES = ["p_STAR", "p_GALAXY", "p_QSO"]
@@ -157,3 +158,28 @@ def test_predict_catalog_needs_lsdb_and_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "lsdb", None)
     with pytest.raises(astrozoo.AstrozooError, match=r'pip install "astrozoo\[dask\]"'):
         predict_catalog("sdss-mlp", object())
+
+
+class _FailingOnSentinel(Prediction):
+    """Fails a whole call when any of its rows holds 999, as a row astropy cannot convert would."""
+
+    def run(self, inputs):
+        if any((np.asarray(inputs[name]) == 999).any() for name in inputs.colnames):
+            raise ValueError("cannot convert this row")
+        return super().run(inputs)
+
+
+def test_a_row_that_fails_its_whole_partition_becomes_an_error_row_alone(sdss_rows):
+    from astrozoo.distributed.schema import output_meta
+
+    frame = sdss_rows.iloc[10:16].assign(g=lambda f: f["g"].astype(float)).set_index(np.arange(100, 106))
+    frame.loc[103, "u"] = 999
+    prediction = _FailingOnSentinel("sdss-mlp", keep_columns=("row",))
+    meta = output_meta(astrozoo.resolve_spec("sdss-mlp"), frame[["row"]].iloc[:0], frame.index)
+    result = predict_frame(frame, prediction, ["u", "g", "r", "i", "z"], meta)
+    assert list(result.index) == list(range(100, 106)) and result.dtypes.to_dict() == meta.dtypes.to_dict()
+    assert list(result["row"]) == list(frame["row"])
+    assert result.loc[103, "error"] == "row 103: ValueError: cannot convert this row"
+    assert np.isnan(result.loc[103, "p_STAR"]) and result.loc[103, "label"] == ""
+    good = result.drop(index=103)
+    assert (good["error"] == "").all() and not good[PROBABILITIES].isna().any().any()

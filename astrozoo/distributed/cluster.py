@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from astrozoo.distributed.partitions import Prediction, predict_paths
 from astrozoo.distributed.schema import model_reference, model_spec
+from astrozoo.distributed.worker import preload
 from astrozoo.errors import InputError
 
 CONNECT_TIMEOUT_S = 5
@@ -89,7 +90,10 @@ def predict_on_cluster(
         raise InputError(f"No {kind} input found in {inputs!r}.")
     keep = (keep_columns,) if isinstance(keep_columns, str) else tuple(keep_columns)
     prediction = Prediction(ref, keep, dict(columns or {}), batch_size)
-    workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+    addresses = list(client.scheduler_info(n_workers=-1)["workers"])
+    # Every worker loads the model before any file is sent, so that none waits on another's start.
+    client.gather([client.submit(preload, ref, workers=[a], pure=False) for a in addresses])
+    workers = max(1, len(addresses))
     size = 1 if kind == "table" else math.ceil(len(files) / (TASKS_PER_WORKER * workers))
     groups = [files[start : start + size] for start in range(0, len(files), size)]
     futures = client.map(predict_paths, groups, prediction=prediction, retries=2, pure=False)

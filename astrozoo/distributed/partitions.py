@@ -73,7 +73,7 @@ def predict_frame(frame: pd.DataFrame, prediction: Prediction, inputs: Sequence[
     result = table_to_frame(table, meta, index=frame.index, kept=kept)
     result["source"] = [str(value) for value in frame.index]
     errors = zip(frame.index, result["error"], strict=True)
-    result["error"] = [_TABLE_ROW.sub(f"row {value} ", text) for value, text in errors]
+    result["error"] = [_TABLE_ROW.sub(lambda _, v=value: f"row {v} ", text) for value, text in errors]
     return result.astype(meta.dtypes.to_dict())
 
 

@@ -84,9 +84,9 @@ def output_meta(model_spec: ModelSpec, kept: pd.DataFrame | None = None, index=N
 
     Example:
         >>> import astrozoo
-        >>> output_meta(astrozoo.resolve_spec("photoz-mlp")).dtypes.to_dict()
-        {'source': <StringDtype(na_value=nan)>, 'label': <StringDtype(na_value=nan)>, \
-'prediction': dtype('float64'), 'error': <StringDtype(na_value=nan)>, 'warning': <StringDtype(na_value=nan)>}
+        >>> meta = output_meta(astrozoo.resolve_spec("photoz-mlp"))
+        >>> list(meta.columns), str(meta["prediction"].dtype)
+        (['source', 'label', 'prediction', 'error', 'warning'], 'float64')
     """
     columns = {"source": pd.Series([], dtype=TEXT)}
     for name in kept.columns if kept is not None else ():

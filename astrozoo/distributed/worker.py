@@ -32,6 +32,15 @@ def worker_model(ref: str):
         return _MODELS[ref]
 
 
+def preload(ref: str) -> None:
+    """Loads the model ``ref`` names into this process (`worker_model`) and returns nothing to send back.
+
+    Example:
+        >>> preload("sdss-mlp")
+    """
+    worker_model(ref)
+
+
 def limit_tensorflow_threads(threads: int | None) -> bool:
     """Sets TensorFlow's thread pools to ``threads``, so that workers on one machine share its cores.
 
