@@ -25,6 +25,6 @@ except ImportError as err:
     ) from err
 
 from astrozoo.distributed.cluster import connect, predict_on_cluster
-from astrozoo.distributed.collections import predict_catalog, predict_dataframe, predict_files
+from astrozoo.distributed.dataframes import predict_catalog, predict_dataframe, predict_files
 
 __all__ = ["connect", "predict_catalog", "predict_dataframe", "predict_files", "predict_on_cluster"]
