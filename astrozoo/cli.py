@@ -115,6 +115,17 @@ def _parser() -> argparse.ArgumentParser:
         help="table inputs: read a model column from a column the tables name otherwise, "
         "e.g. u=modelMag_u,g=modelMag_g (comma-separated, repeatable)",
     )
+    predict.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="share the files among N worker processes of a local Dask cluster (needs astrozoo[dask])",
+    )
+    predict.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="share the files among the workers of a running Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
     predict.set_defaults(run=_predict)
 
     listing = commands.add_parser("list", help="list the zoo's models")
@@ -282,16 +293,19 @@ def _predict(args) -> int:
 
     if args.output:
         output_format(args.output)  # a name it cannot write fails now, not after the whole run
-    model = astrozoo.load(args.model)
     keep = [name.strip() for names in args.keep for name in names.split(",") if name.strip()]
-    chunks = predict_chunks(
-        model,
-        args.inputs,
-        batch_size=args.batch_size,
-        progress=not args.no_progress,
-        keep_columns=keep,
-        columns={model_column: name for names in args.columns for model_column, name in names.items()},
-    )
+    columns = {model_column: name for names in args.columns for model_column, name in names.items()}
+    if args.workers or args.scheduler:
+        chunks = [_predict_on_cluster(args, keep, columns)]
+    else:
+        chunks = predict_chunks(
+            astrozoo.load(args.model),
+            args.inputs,
+            batch_size=args.batch_size,
+            progress=not args.no_progress,
+            keep_columns=keep,
+            columns=columns,
+        )
     rows = failed = 0
     with chunk_writer(args.output) as write:
         for chunk in chunks:
@@ -302,6 +316,20 @@ def _predict(args) -> int:
         print(f"astrozoo: {failed} of {rows} inputs failed; see the error column.", file=sys.stderr)
         return EXIT_SOME_FAILED
     return EXIT_OK
+
+
+def _predict_on_cluster(args, keep: list[str], columns: dict[str, str]):
+    """``astrozoo predict --workers N`` or ``--scheduler ADDRESS``: the serial run's table, from Dask."""
+    from astrozoo.errors import InputError  # noqa: PLC0415
+
+    try:
+        from astrozoo.distributed import connect, predict_on_cluster  # noqa: PLC0415
+    except ImportError as err:
+        raise InputError(f"--workers and --scheduler need Dask. {err}") from None
+    with connect(workers=args.workers, scheduler=args.scheduler) as client:
+        return predict_on_cluster(
+            client, args.model, args.inputs, batch_size=args.batch_size, keep_columns=keep, columns=columns
+        )
 
 
 def _write_table(table, path: Path) -> None:
