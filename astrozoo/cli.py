@@ -198,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
         "--predictions",
         metavar="FILE",
         help="also write every train+validation example's prediction, made by the fold that held it out, "
-        "to this .csv, .ecsv, .fits or .txt table (id, fold, true, predicted, class probabilities)",
+        "to this .csv, .parquet, .ecsv, .fits or .txt table (id, fold, true, predicted, class probabilities)",
     )
     cv.set_defaults(run=_cv)
 
@@ -215,7 +215,8 @@ def _parser() -> argparse.ArgumentParser:
     pool.add_argument(
         "--predictions",
         metavar="FILE",
-        help="also write the whole run's held-out predictions to this .csv, .ecsv, .fits or .txt table",
+        help="also write the whole run's held-out predictions to this table "
+        "(.csv, .parquet, .ecsv, .fits or .txt)",
     )
     pool.set_defaults(run=_cv_pool)
 
