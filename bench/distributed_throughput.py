@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.csv as pacsv
+from sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("ASTROZOO_DATA", ROOT.parent / "shared" / "data"))
@@ -124,10 +125,7 @@ def main() -> None:
         "The last float32 bit of a probability depends on how inputs are batched.",
         "",
     ]
-    output = Path(args.output)
-    text = output.read_text(encoding="utf-8") if output.is_file() else ""
-    kept = text.split(SECTION)[0].rstrip("\n")
-    output.write_text((kept + "\n\n" if kept else "") + "\n".join(lines), encoding="utf-8")
+    write_section(args.output, SECTION, lines)
     print("\n".join(lines))
 
 

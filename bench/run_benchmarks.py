@@ -27,6 +27,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
+from sections import write_section
 
 import astrozoo
 from astrozoo.io import read_lightcurve
@@ -126,8 +127,7 @@ def main() -> None:
         "period prior, mean over "
         f"{period_source}), far more than the network's own time per sample above.",
     ]
-    with open(args.output, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+    write_section(args.output, None, lines)  # the other scripts' sections stay
     print(f"wrote {args.output}")
 
 
