@@ -143,7 +143,7 @@ def report(results: dict, args) -> list[str]:
         "is `predict_on_batch` over the same rows at batch 8192, arrays in memory. Ratios compare timings "
         "of one run.",
         "",
-        "| run | model alone (s) | end to end beyond start-up (s) | ratio | memory growth over one row (MB) |",
+        "| run | model alone (s) | end to end beyond start-up (s) | ratio | memory growth (MB) |",
         "|---|---|---|---|---|",
     ]
     for label, name in (("csv", "CSV -> CSV"), ("parquet", "Parquet -> Parquet")):
