@@ -111,6 +111,8 @@ def _read_raster(path: Path) -> tuple[np.ndarray, ImageMeta]:
                 mode = "L" if image.mode in ("1", "L", "I", "I;16", "F") else "RGB"
                 _fit_raster(path, image, mode)
                 pixels = np.asarray(image.convert(mode), dtype=np.float32)
+    except InputError:
+        raise
     except Image.DecompressionBombError as err:
         raise InputError(f"{str(path)!r}: refused by Pillow as a decompression bomb ({err}).") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
@@ -152,9 +154,9 @@ def _read_fits(
         try:
             with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
                 index, chosen = _choose_hdu(path, hdul, hdu)
-                header = chosen.header.copy()
+                header, reduced = chosen.header.copy(), ""
                 if _decoded_bytes(header) > max_decoded_bytes():
-                    data, header = _central_section(path, chosen, header, field_arcsec)
+                    data, header, reduced = _central_section(path, chosen, header, field_arcsec)
                 else:
                     data = chosen.data
                 data = None if data is None else np.array(data, dtype=np.float32)
@@ -174,6 +176,8 @@ def _read_fits(
         if issubclass(w.category, fits.verify.VerifyWarning)
         and not str(w.message).startswith(("Verification reported", "Note:"))
     ]
+    if reduced:
+        warnings.warn(reduced, LargeInputWarning, stacklevel=3)
     if header_problems:
         warnings.warn(
             f"{str(path)!r}: non-standard FITS header, read anyway ({header_problems[0][:200]})",
@@ -221,8 +225,9 @@ def _decoded_bytes(header) -> float:
 
 
 def _central_section(path: Path, hdu, header, field_arcsec: float | None):
-    """``(data, header)`` of the central part of an image over the budget that holds a ``field_arcsec``
-    field, read as a section; refuses the image where its WCS gives no pixel scale or the field is too big.
+    """``(data, header, note for a warning)``: the central part of an image over the budget that
+    holds a ``field_arcsec`` field, read as a section; refuses the image where its WCS gives no pixel
+    scale or the field is too big.
 
     The window is the field plus a pixel each side, of the image's parity along each axis, so that
     it has the image's centre and `astrozoo.io.central_field` cuts the same pixels from it as from
@@ -250,13 +255,11 @@ def _central_section(path: Path, hdu, header, field_arcsec: float | None):
     for axis, start in ((1, left), (2, top)):  # the window's WCS: its reference pixel moves with it
         if f"CRPIX{axis}" in header:
             header[f"CRPIX{axis}"] = float(header[f"CRPIX{axis}"]) - start
-    warnings.warn(
+    note = (
         f"{str(path)!r}: {shape} are more than the input budget; read only the central "
-        f"{window[1]}x{window[0]} pixels, which hold the model's {field_arcsec:g} arcsec field.",
-        LargeInputWarning,
-        stacklevel=5,
+        f"{window[1]}x{window[0]} pixels, which hold the model's {field_arcsec:g} arcsec field."
     )
-    return data, header
+    return data, header, note
 
 
 def _to_hwc(path: Path, data: np.ndarray) -> np.ndarray:

@@ -132,7 +132,7 @@ class BudgetedReader(io.RawIOBase):
         raw: the file object read from (a ``gzip.open`` one, say).
         source: the input, for the message.
         budget: bytes allowed; by default `max_decoded_bytes`.
-        what: how the message says what went over, before the budget.
+        what: what went over, with ``{budget}`` where the budget goes.
 
     Example:
         >>> reader = BudgetedReader(io.BytesIO(b"x" * 100), "x.txt", budget=10)
@@ -149,7 +149,7 @@ class BudgetedReader(io.RawIOBase):
         raw,
         source: str | os.PathLike,
         budget: int | None = None,
-        what: str = "decompresses to more than",
+        what: str = "decompresses to more than the {budget} astrozoo decodes per input",
     ) -> None:
         super().__init__()
         self.raw, self.source, self.what = raw, os.fspath(source), what
@@ -166,10 +166,8 @@ class BudgetedReader(io.RawIOBase):
         data = self.raw.read(allowed if size is None or size < 0 else min(size, allowed))
         self.count += len(data)
         if self.count > self.budget:
-            raise InputError(
-                f"{self.source!r}: {self.what} the {_mib(self.budget)} astrozoo decodes per input; "
-                f"{RAISE_BUDGET}"
-            )
+            what = self.what.format(budget=_mib(self.budget))
+            raise InputError(f"{self.source!r}: {what}; {RAISE_BUDGET}")
         return data
 
     def readinto(self, buffer) -> int:

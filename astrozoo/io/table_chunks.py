@@ -17,7 +17,7 @@ import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.io.discover import COLUMNAR_TABLE_SUFFIXES, has_suffix
-from astrozoo.io.limits import BudgetedReader
+from astrozoo.io.limits import BudgetedReader, max_decoded_bytes
 from astrozoo.io.tables import missing_columns_error, read_table
 
 DEFAULT_CHUNK_ROWS = 65_536
@@ -25,6 +25,10 @@ DEFAULT_CHUNK_ROWS = 65_536
 
 CSV_BLOCK_BYTES = 1 << 22
 """Bytes of CSV text pyarrow parses at a time; a row must fit in one (a longer line is refused)."""
+
+CSV_READ_AHEAD_BYTES = 256 << 20
+"""Text allowed beyond the input budget without a row: pyarrow reads ahead of the rows it has handed
+out, by some 150 MiB of decompressed text (in its own bounded blocks)."""
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
 _COMPRESSION = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"))
@@ -108,7 +112,13 @@ def _csv_chunks(path: Path, numeric: Sequence[str], keep: Sequence[str], chunk_r
     def open_reader(**convert):
         nonlocal stream
         raw = pa.input_stream(path, compression=_compression(path))
-        stream = BudgetedReader(raw, path, what="decompresses to text without a row beyond")
+        stream = BudgetedReader(
+            raw,
+            path,
+            max_decoded_bytes() + CSV_READ_AHEAD_BYTES,
+            "decompresses to more than {budget} of text without a row (the input budget plus the "
+            "reader's read-ahead)",
+        )
         return pa_csv.open_csv(
             stream,
             read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
