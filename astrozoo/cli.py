@@ -126,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="share the files among the workers of a running Dask cluster, e.g. tcp://10.0.0.5:8786",
     )
+    predict.add_argument(
+        "--max-input-mb",
+        type=_positive_float,
+        metavar="MB",
+        help="refuse an input that decodes to more than MB MiB (images' float32 pixels, decompressed text; "
+        "default 512, or $ASTROZOO_MAX_DECODED_MB)",
+    )
     predict.set_defaults(run=_predict)
 
     listing = commands.add_parser("list", help="list the zoo's models")
@@ -252,6 +259,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 < value <= 1.0:
@@ -286,14 +300,26 @@ SET_OPTIONS = {
 
 
 def _predict(args) -> int:
+    import contextlib  # noqa: PLC0415
+
+    from astrozoo.io.limits import max_decoded_bytes, max_decoded_mb  # noqa: PLC0415
+    from astrozoo.io.table_writers import check_output  # noqa: PLC0415
+
+    if args.output:  # an output it cannot write, or that is an input, fails now, not after the whole run
+        check_output(args.output, args.inputs)
+    with max_decoded_mb(args.max_input_mb) if args.max_input_mb else contextlib.nullcontext():
+        max_decoded_bytes()  # a bad ASTROZOO_MAX_DECODED_MB fails now, not in every row
+        return _predict_within_budget(args)
+
+
+def _predict_within_budget(args) -> int:
     import numpy as np  # noqa: PLC0415
 
     import astrozoo  # noqa: PLC0415
-    from astrozoo.io.table_writers import chunk_writer, output_format  # noqa: PLC0415
+    from astrozoo.errors import AstrozooError  # noqa: PLC0415
+    from astrozoo.io.table_writers import chunk_writer  # noqa: PLC0415
     from astrozoo.prediction import predict_chunks  # noqa: PLC0415
 
-    if args.output:
-        output_format(args.output)  # a name it cannot write fails now, not after the whole run
     keep = [name.strip() for names in args.keep for name in names.split(",") if name.strip()]
     columns = {model_column: name for names in args.columns for model_column, name in names.items()}
     if args.workers or args.scheduler:
@@ -308,11 +334,21 @@ def _predict(args) -> int:
             columns=columns,
         )
     rows = failed = 0
-    with chunk_writer(args.output) as write:
-        for chunk in chunks:
-            write(chunk)
-            rows += len(chunk)
-            failed += int(np.count_nonzero(np.asarray(chunk["error"], dtype=str) != ""))
+    writing = True  # an OSError while writing is reported in one line; one while predicting is not ours
+    try:
+        with chunk_writer(args.output) as write:
+            writing = False
+            for chunk in chunks:
+                writing = True
+                write(chunk)
+                writing = False
+                rows += len(chunk)
+                failed += int(np.count_nonzero(np.asarray(chunk["error"], dtype=str) != ""))
+            writing = True
+    except OSError as err:
+        if not writing or isinstance(err, BrokenPipeError):
+            raise
+        raise AstrozooError(f"cannot write {args.output or 'standard output'}: {err}") from None
     if failed:
         print(f"astrozoo: {failed} of {rows} inputs failed; see the error column.", file=sys.stderr)
         return EXIT_SOME_FAILED

@@ -133,6 +133,8 @@ def read_pixels(
     itself then crops and resizes. `astrozoo.predict` and the training loaders
     (`astrozoo.data.load_images`, `astrozoo.data.image_dataset`) read files
     through this function, so training and prediction see the same field.
+    An image over the input budget (`astrozoo.io.limits`) is read only around
+    that field where it can be (see `read_image`).
 
     Args:
         path: image file (FITS, JPEG, PNG).
@@ -164,7 +166,7 @@ def read_pixels(
         >>> read_pixels(path, channels=1, field_of_view_arcsec=270.0).shape
         (150, 150, 1)
     """
-    pixels, meta = read_image(path)
+    pixels, meta = read_image(path, field_arcsec=field_of_view_arcsec)
     if channels is not None and pixels.shape[-1] != channels:
         raise InputError(
             f"{os.fspath(path)!r}: expected a {channels}-channel image; "

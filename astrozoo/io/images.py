@@ -11,9 +11,10 @@ import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.io.discover import RASTER_SUFFIXES, has_suffix
+from astrozoo.io.limits import RAISE_BUDGET, LargeInputWarning, check_decoded, max_decoded_bytes
 
-# Refuse headers claiming more pixels than this before reading any data (1 GiB of float32).
-MAX_PIXELS = 1 << 28
+_JPEG_SCALES = (2, 4, 8)
+"""The reductions a JPEG decoder makes while decoding (Pillow's ``Image.draft``)."""
 
 
 class FITSHeaderWarning(UserWarning):
@@ -49,7 +50,9 @@ class ImageMeta:
     mask: np.ndarray | None = None
 
 
-def read_image(path: str | os.PathLike, hdu: int | str | None = None) -> tuple[np.ndarray, ImageMeta]:
+def read_image(
+    path: str | os.PathLike, hdu: int | str | None = None, field_arcsec: float | None = None
+) -> tuple[np.ndarray, ImageMeta]:
     """Reads an image file as float32 pixels of shape (height, width, channels).
 
     FITS files may be plain, gzip-compressed or tile-compressed (``.fz``); the
@@ -59,16 +62,25 @@ def read_image(path: str | os.PathLike, hdu: int | str | None = None) -> tuple[n
     channels with values 0-255. Non-finite pixels are kept and flagged in
     ``meta.mask``.
 
+    An image whose float32 pixels would exceed the input budget
+    (`astrozoo.io.limits`) is refused from its header, before it is decoded,
+    except where a smaller read serves: a JPEG is decoded at 1/2, 1/4 or 1/8
+    scale (Pillow's ``draft``) and a FITS image whose WCS gives a pixel scale is
+    read only around its centre when ``field_arcsec`` asks for a field that fits
+    (a section read); either gives a `LargeInputWarning`.
+
     Args:
         path: image file.
         hdu: FITS HDU index or name; None picks the first with image data.
+        field_arcsec: the side of the central field the caller will keep, if
+            that is all it needs (see `astrozoo.io.central_field`).
 
     Returns:
         ``(pixels, meta)``.
 
     Raises:
         InputError: missing, unreadable or corrupt file, no image data, all
-            pixels invalid, or a header claiming more than `MAX_PIXELS` pixels.
+            pixels invalid, or more pixels than the input budget allows.
 
     Example:
         >>> from astropy.utils.data import get_pkg_data_filename
@@ -82,7 +94,7 @@ def read_image(path: str | os.PathLike, hdu: int | str | None = None) -> tuple[n
     if has_suffix(path, RASTER_SUFFIXES):
         pixels, meta = _read_raster(path)
     else:
-        pixels, meta = _read_fits(path, hdu)
+        pixels, meta = _read_fits(path, hdu, field_arcsec)
     meta.mask = ~np.isfinite(pixels)
     if meta.mask.all():
         raise InputError(f"{str(path)!r}: every pixel is NaN or infinite.")
@@ -93,11 +105,16 @@ def _read_raster(path: Path) -> tuple[np.ndarray, ImageMeta]:
     from PIL import Image, UnidentifiedImageError  # noqa: PLC0415
 
     try:
-        with Image.open(path) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise InputError(f"{str(path)!r}: {image.width}x{image.height} pixels is too large.")
-            mode = "L" if image.mode in ("1", "L", "I", "I;16", "F") else "RGB"
-            pixels = np.asarray(image.convert(mode), dtype=np.float32)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the budget below decides
+            with Image.open(path) as image:
+                mode = "L" if image.mode in ("1", "L", "I", "I;16", "F") else "RGB"
+                _fit_raster(path, image, mode)
+                pixels = np.asarray(image.convert(mode), dtype=np.float32)
+    except InputError:
+        raise
+    except Image.DecompressionBombError as err:
+        raise InputError(f"{str(path)!r}: refused by Pillow as a decompression bomb ({err}).") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise InputError(f"{str(path)!r}: not a readable JPEG/PNG image ({err}).") from None
     if pixels.ndim == 2:
@@ -105,7 +122,31 @@ def _read_raster(path: Path) -> tuple[np.ndarray, ImageMeta]:
     return pixels, ImageMeta(path=str(path))
 
 
-def _read_fits(path: Path, hdu: int | str | None) -> tuple[np.ndarray, ImageMeta]:
+def _fit_raster(path: Path, image, mode: str) -> None:
+    """Refuses an image over the budget from its size, before decoding; a JPEG is decoded smaller instead."""
+    channels = 1 if mode == "L" else 3
+    width, height = image.size
+    decoded = width * height * channels * 4
+    if decoded > max_decoded_bytes() and image.format == "JPEG":
+        fits = [
+            s for s in _JPEG_SCALES if -(-width // s) * -(-height // s) * channels * 4 <= max_decoded_bytes()
+        ]
+        scale = fits[0] if fits else None
+        if scale is not None:
+            image.draft(mode, (-(-width // scale), -(-height // scale)))
+            warnings.warn(
+                f"{str(path)!r}: {width}x{height} pixels decode to more than the input budget; read at "
+                f"{image.width}x{image.height} (1/{scale} scale) instead.",
+                LargeInputWarning,
+                stacklevel=4,
+            )
+            width, height = image.size
+    check_decoded(path, width * height * channels * 4, f"{width}x{height}x{channels} float32 pixels")
+
+
+def _read_fits(
+    path: Path, hdu: int | str | None, field_arcsec: float | None = None
+) -> tuple[np.ndarray, ImageMeta]:
     from astropy.io import fits  # noqa: PLC0415
 
     with warnings.catch_warnings(record=True) as caught:
@@ -113,8 +154,11 @@ def _read_fits(path: Path, hdu: int | str | None) -> tuple[np.ndarray, ImageMeta
         try:
             with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
                 index, chosen = _choose_hdu(path, hdul, hdu)
-                header = chosen.header.copy()
-                data = chosen.data
+                header, reduced = chosen.header.copy(), ""
+                if _decoded_bytes(header) > max_decoded_bytes():
+                    data, header, reduced = _central_section(path, chosen, header, field_arcsec)
+                else:
+                    data = chosen.data
                 data = None if data is None else np.array(data, dtype=np.float32)
         except InputError:
             raise
@@ -132,6 +176,8 @@ def _read_fits(path: Path, hdu: int | str | None) -> tuple[np.ndarray, ImageMeta
         if issubclass(w.category, fits.verify.VerifyWarning)
         and not str(w.message).startswith(("Verification reported", "Note:"))
     ]
+    if reduced:
+        warnings.warn(reduced, LargeInputWarning, stacklevel=3)
     if header_problems:
         warnings.warn(
             f"{str(path)!r}: non-standard FITS header, read anyway ({header_problems[0][:200]})",
@@ -157,14 +203,12 @@ def _choose_hdu(path: Path, hdul, hdu):
             chosen = hdul[hdu]
         except (KeyError, IndexError):
             raise InputError(f"{str(path)!r}: no HDU {hdu!r} (it has {len(hdul)} HDUs).") from None
-        _check_size(path, chosen.header)
         return hdul.index_of(hdu) if isinstance(hdu, str) else hdu, chosen
     for index, candidate in enumerate(hdul):
         if not isinstance(candidate, fits.PrimaryHDU | fits.ImageHDU | fits.CompImageHDU):
             continue
         axes = _axes(candidate.header)
         if sum(n > 1 for n in axes) >= 2:
-            _check_size(path, candidate.header)
             return index, candidate
     raise InputError(f"{str(path)!r}: no HDU with at least 2-D image data (found {len(hdul)} HDUs).")
 
@@ -175,13 +219,47 @@ def _axes(header) -> list[int]:
     return [int(header.get(f"NAXIS{i}", 0)) for i in range(1, int(header.get("NAXIS", 0)) + 1)]
 
 
-def _check_size(path: Path, header) -> None:
-    pixels = int(np.prod(_axes(header), dtype=np.float64))
-    if pixels > MAX_PIXELS:
+def _decoded_bytes(header) -> float:
+    """The float32 pixels a FITS header's data become, in bytes (a float: headers can claim any size)."""
+    return float(np.prod(_axes(header), dtype=np.float64)) * 4
+
+
+def _central_section(path: Path, hdu, header, field_arcsec: float | None):
+    """``(data, header, note for a warning)``: the central part of an image over the budget that
+    holds a ``field_arcsec`` field, read as a section; refuses the image where its WCS gives no pixel
+    scale or the field is too big.
+
+    The window is the field plus a pixel each side, of the image's parity along each axis, so that
+    it has the image's centre and `astrozoo.io.central_field` cuts the same pixels from it as from
+    the whole image.
+    """
+    axes = _axes(header)
+    shape = f"{'x'.join(str(n) for n in reversed(axes))} float32 pixels"
+    scale = _celestial_wcs(header)[1] if field_arcsec and len(axes) >= 2 else None
+    if not scale:
+        check_decoded(path, _decoded_bytes(header), shape)
+    side = max(1, round(float(field_arcsec) / scale))
+    width, height = axes[0], axes[1]
+    window = [min(n, side + 2 + (n - side) % 2) for n in (height, width)]
+    rest = float(np.prod(axes[2:], dtype=np.float64))
+    needed = rest * window[0] * window[1] * 4
+    if needed > max_decoded_bytes():
         raise InputError(
-            f"{str(path)!r}: header claims {pixels} pixels ({_axes(header)}), more than the "
-            f"{MAX_PIXELS} astrozoo reads; refusing to allocate it."
+            f"{str(path)!r}: decodes to {_decoded_bytes(header) / (1 << 20):.1f} MiB ({shape}), and even its "
+            f"central {field_arcsec:g} arcsec field would take {needed / (1 << 20):.1f} MiB; {RAISE_BUDGET}"
         )
+    top, left = (height - window[0]) // 2, (width - window[1]) // 2
+    rows, columns = slice(top, top + window[0]), slice(left, left + window[1])
+    data = hdu.section[(slice(None),) * (len(axes) - 2) + (rows, columns)]
+    header["NAXIS1"], header["NAXIS2"] = window[1], window[0]
+    for axis, start in ((1, left), (2, top)):  # the window's WCS: its reference pixel moves with it
+        if f"CRPIX{axis}" in header:
+            header[f"CRPIX{axis}"] = float(header[f"CRPIX{axis}"]) - start
+    note = (
+        f"{str(path)!r}: {shape} are more than the input budget; read only the central "
+        f"{window[1]}x{window[0]} pixels, which hold the model's {field_arcsec:g} arcsec field."
+    )
+    return data, header, note
 
 
 def _to_hwc(path: Path, data: np.ndarray) -> np.ndarray:

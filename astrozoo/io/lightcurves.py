@@ -14,6 +14,8 @@ import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.io.discover import FITS_SUFFIXES, has_suffix
+from astrozoo.io.limits import MAX_LIGHTCURVE_POINTS
+from astrozoo.io.tables import read_text
 
 CSV_COLUMNS = ("time", "mag", "magerr", "band")
 ALERCE_COLUMNS = ("mjd", "magpsf", "sigmapsf", "fid")
@@ -27,7 +29,8 @@ Stripe 82's light curves mark missing points with magerr 99.999 (and mag 99.7, 1
 
 
 class NoDataWarning(UserWarning):
-    """Observations whose magnitude or error is a no-data flag (e.g. 99.999) were dropped."""
+    """Observations with no data were dropped: an empty cell, or a magnitude or error that is a
+    no-data flag (e.g. 99.999)."""
 
 
 def read_lightcurve(path: str | os.PathLike):
@@ -43,8 +46,13 @@ def read_lightcurve(path: str | os.PathLike):
         A TimeSeries with ``mag``/``magerr`` (CSV) or ``flux``/``flux_err``
         (FITS) and ``band`` columns.
 
+    Observations with an empty time, mag or magerr cell, or a no-data flag
+    (`NO_DATA_MAGNITUDE`), are dropped with a `NoDataWarning` that counts them.
+
     Raises:
-        InputError: missing file, missing columns, or no valid observation.
+        InputError: missing file, missing columns, no valid observation, more
+            than `astrozoo.io.limits.MAX_LIGHTCURVE_POINTS` observations, or a
+            file over the input budget.
 
     Example:
         >>> import tempfile, pathlib
@@ -71,8 +79,9 @@ def read_lightcurve(path: str | os.PathLike):
 def _read_csv_lightcurve(path: Path):
     from astropy.table import Table  # noqa: PLC0415
 
+    text = read_text(path)  # within the input budget, however well the file is compressed
     try:
-        table = Table.read(path, format="ascii.csv")
+        table = Table.read(text.splitlines(), format="ascii.csv")
     except Exception as err:  # noqa: BLE001 (astropy's ascii readers raise many kinds)
         raise InputError(f"{str(path)!r}: not a readable CSV light curve ({err}).") from None
     if all(c in table.colnames for c in ALERCE_COLUMNS) and _magnitude_columns(table.colnames) is None:
@@ -106,11 +115,21 @@ def _magnitude_lightcurve(table, path: Path):
             f"{str(path)!r}: missing light-curve columns {missing}. Expected columns "
             f"{list(CSV_COLUMNS)}; found {table.colnames}."
         )
+    check_points(path, len(table))
     try:
-        time, mag, err = (np.asarray(table[columns[c]], dtype=np.float64) for c in ("time", "mag", "magerr"))
+        time, mag, err = (_with_nan(table[columns[c]]) for c in ("time", "mag", "magerr"))
     except (TypeError, ValueError) as error:
         raise InputError(f"{str(path)!r}: non-numeric time, mag or magerr ({error}).") from None
     good = np.isfinite(time) & np.isfinite(mag) & np.isfinite(err)
+    if not good.all():
+        empty = {"time": time, "mag": mag, "magerr": err}
+        counts = ", ".join(f"{n} in {c}" for c, v in empty.items() if (n := int((~np.isfinite(v)).sum())))
+        warnings.warn(
+            f"{str(path)!r}: dropped {(~good).sum()} of {len(good)} observations with an empty or non-finite "
+            f"time, mag or magerr ({counts}).",
+            NoDataWarning,
+            stacklevel=4,
+        )
     flagged = good & ((np.abs(mag) >= NO_DATA_MAGNITUDE) | (np.abs(err) >= NO_DATA_MAGNITUDE) | (err < 0))
     if flagged.any():
         example = f"mag {mag[flagged][0]:g}, magerr {err[flagged][0]:g}"
@@ -126,6 +145,27 @@ def _magnitude_lightcurve(table, path: Path):
         time=Time(time[good], format="mjd"),
         data={"mag": mag[good], "magerr": err[good], "band": bands[good]},
     )
+
+
+def _with_nan(column) -> np.ndarray:
+    """A column as float64 with NaN in its empty (masked) cells, which ``np.asarray`` would fill with 0."""
+    values = np.array(np.ma.getdata(column), dtype=np.float64)
+    values[np.ma.getmaskarray(column)] = np.nan
+    return values
+
+
+def check_points(source: str | os.PathLike, points: int) -> None:
+    """Refuses a light curve of more than `MAX_LIGHTCURVE_POINTS` observations.
+
+    Example:
+        >>> check_points("star.csv", 300)  # nothing happens
+    """
+    if points > MAX_LIGHTCURVE_POINTS:
+        raise InputError(
+            f"{os.fspath(source)!r}: {points} observations, more than the {MAX_LIGHTCURVE_POINTS} astrozoo "
+            "reads in one light curve (the period search's cost grows with them); bin it, or split it "
+            "into seasons, first."
+        )
 
 
 def _read_fits_lightcurve(path: Path):
@@ -151,6 +191,7 @@ def _read_fits_lightcurve(path: Path):
                 raise InputError(
                     f"{str(path)!r}: no flux column; expected one of {list(FLUX_COLUMNS)}, found {names}."
                 )
+            check_points(path, hdu.header.get("NAXIS2", 0))
             data = hdu.data
             time = np.asarray(data["TIME"], dtype=np.float64)
             flux = np.asarray(data[flux_name], dtype=np.float64)

@@ -2,7 +2,9 @@
 
 CSV (plain, gzip or bzip2) and Parquet files are streamed with pyarrow; the other table formats
 (FITS, ECSV, VOTable, whitespace text with a ``#`` header line) are read whole by astropy and then
-handed out in chunks, so their peak memory is the whole table's.
+handed out in chunks, so their peak memory is the whole table's (and their text is refused past
+the input budget, `astrozoo.io.limits`). A streamed CSV's rows must each fit in `CSV_BLOCK_BYTES`,
+and text that yields no row counts against the input budget.
 """
 
 from __future__ import annotations
@@ -15,10 +17,18 @@ import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.io.discover import COLUMNAR_TABLE_SUFFIXES, has_suffix
+from astrozoo.io.limits import BudgetedReader, max_decoded_bytes
 from astrozoo.io.tables import missing_columns_error, read_table
 
 DEFAULT_CHUNK_ROWS = 65_536
 """Rows per chunk: large enough for the model's batches, small enough to bound memory (~10 MB)."""
+
+CSV_BLOCK_BYTES = 1 << 22
+"""Bytes of CSV text pyarrow parses at a time; a row must fit in one (a longer line is refused)."""
+
+CSV_READ_AHEAD_BYTES = 256 << 20
+"""Text allowed beyond the input budget without a row: pyarrow reads ahead of the rows it has handed
+out, by some 150 MiB of decompressed text (in its own bounded blocks)."""
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2")
 _COMPRESSION = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"))
@@ -95,11 +105,23 @@ def _csv_chunks(path: Path, numeric: Sequence[str], keep: Sequence[str], chunk_r
     import pyarrow as pa  # noqa: PLC0415
     import pyarrow.csv as pa_csv  # noqa: PLC0415
 
+    # Text read without a row counts against the input budget: a catalogue of any length streams,
+    # a small file of blank lines that decompresses to gigabytes does not.
+    stream = None
+
     def open_reader(**convert):
-        stream = pa.input_stream(path, compression=_compression(path))
+        nonlocal stream
+        raw = pa.input_stream(path, compression=_compression(path))
+        stream = BudgetedReader(
+            raw,
+            path,
+            max_decoded_bytes() + CSV_READ_AHEAD_BYTES,
+            "decompresses to more than {budget} of text without a row (the input budget plus the "
+            "reader's read-ahead)",
+        )
         return pa_csv.open_csv(
             stream,
-            read_options=pa_csv.ReadOptions(block_size=1 << 22),
+            read_options=pa_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
             convert_options=pa_csv.ConvertOptions(null_values=_NULLS, strings_can_be_null=True, **convert),
         )
 
@@ -109,9 +131,22 @@ def _csv_chunks(path: Path, numeric: Sequence[str], keep: Sequence[str], chunk_r
         wanted = _check_columns(path, found, numeric, keep)
         types = {name: pa.string() for name in numeric}  # parsed below, so that one bad cell spoils no chunk
         with open_reader(include_columns=wanted, column_types=types) as reader:
-            yield from _rebatched(path, reader, numeric, chunk_rows)
+            yield from _rebatched(path, _restarting(reader, stream), numeric, chunk_rows)
     except (pa.ArrowInvalid, OSError) as err:
+        if "straddl" in str(err):  # pyarrow's words for a row longer than a block
+            raise InputError(
+                f"{str(path)!r}: a line longer than {CSV_BLOCK_BYTES >> 20} MiB; expected a CSV table of "
+                "rows of at most that length."
+            ) from None
         raise InputError(f"{str(path)!r}: not a readable CSV table ({type(err).__name__}: {err}).") from None
+
+
+def _restarting(batches, stream) -> Iterator:
+    """``batches``, restarting the stream's budget at each batch that has rows."""
+    for batch in batches:
+        if batch.num_rows:
+            stream.restart()
+        yield batch
 
 
 def _parquet_chunks(path: Path, numeric: Sequence[str], keep: Sequence[str], chunk_rows: int) -> Iterator:

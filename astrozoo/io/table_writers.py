@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.folders.integrity import atomic_path
+from astrozoo.io.discover import SUFFIXES, has_suffix
 
 STREAMED_FORMATS = {".csv": "csv", ".parquet": "parquet"}
 WHOLE_FORMATS = {".ecsv": "ascii.ecsv", ".fits": "fits", ".txt": "ascii.fixed_width"}
@@ -42,6 +44,71 @@ def output_format(path: str | os.PathLike) -> str:
     if path.is_dir():
         raise InputError(f"Output {str(path)!r} is a folder; expected a file name.")
     return formats[suffix]
+
+
+def check_output(path: str | os.PathLike, inputs) -> str:
+    """`output_format`, refusing also an output that is one of the inputs or that cannot be written.
+
+    Checked before any work is done, so that a typo never overwrites a catalogue with predictions
+    and a folder that cannot be written is not found after a whole run.
+
+    Args:
+        path: the output file.
+        inputs: the input files and folders (a folder's files are those `astrozoo.io.find_inputs`
+            walks to), which the output must not be, by any name (links included).
+
+    Returns:
+        The output's format.
+
+    Raises:
+        InputError: an unknown suffix, a folder, an input file, or a folder that cannot be written.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "stars.csv").write_text("g,r\\n18,17\\n")
+        >>> check_output(folder / "predictions.csv", [folder])
+        'csv'
+        >>> check_output(folder / "stars.csv", [folder])
+        Traceback (most recent call last):
+        ...
+        astrozoo.errors.InputError: Output '.../stars.csv' is an input file ...
+    """
+    file_format = output_format(path)
+    path = Path(path)
+    if path.exists():
+        target = path.stat()
+        for found in _input_files(inputs):
+            if os.path.samestat(found.stat(), target):
+                raise InputError(
+                    f"Output {str(path)!r} is an input file ({str(found)!r}); writing it would replace the "
+                    "input with predictions. Expected another output file name."
+                )
+    folder = next(parent for parent in path.absolute().parents if parent.exists())
+    if not folder.is_dir():
+        raise InputError(f"Output {str(path)!r}: {str(folder)!r} is a file, not a folder.")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise InputError(
+            f"Output {str(path)!r} cannot be written in {str(folder)!r}: {err.strerror}."
+        ) from None
+    return file_format
+
+
+def _input_files(inputs) -> Iterator[Path]:
+    """The input files, and the files of the input folders that a folder walk reads (any input kind)."""
+    readable = tuple(suffix for suffixes in SUFFIXES.values() for suffix in suffixes)
+    for item in map(Path, [inputs] if isinstance(inputs, str | os.PathLike) else inputs):
+        if item.is_dir():
+            yield from (
+                p
+                for p in item.rglob("*")
+                if p.is_file() and not p.name.startswith(".") and has_suffix(p, readable)
+            )
+        elif item.exists():
+            yield item
 
 
 @contextlib.contextmanager

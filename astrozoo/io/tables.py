@@ -13,6 +13,7 @@ import numpy as np
 
 from astrozoo.errors import InputError, MissingColumnsError
 from astrozoo.io.discover import COLUMNAR_TABLE_SUFFIXES, FITS_SUFFIXES, has_suffix
+from astrozoo.io.limits import BudgetedReader
 
 # Published files whose ``#`` header line is known to be wrong: the header as printed -> the real
 # column names. SDSS_MGS.train (MLZ, the photoz_mgs dataset) names 18 columns for 19 data columns:
@@ -72,7 +73,9 @@ def read_text(path: str | os.PathLike) -> str:
     """Reads a text file as UTF-8, decompressing gzip, bzip2 and xz on the fly.
 
     Unlike astropy's ``get_readable_fileobj``, which copies a bzip2 file to a
-    temporary file it never deletes, nothing is written anywhere.
+    temporary file it never deletes, nothing is written anywhere. Reading stops
+    with an `InputError` past the input budget (`astrozoo.io.limits`), so a small
+    file that decompresses to gigabytes is refused.
 
     Example:
         >>> import bz2, tempfile, pathlib
@@ -84,8 +87,10 @@ def read_text(path: str | os.PathLike) -> str:
     with open(path, "rb") as f:
         magic = f.read(6)
     opener = next((opener for signature, opener in _DECOMPRESSORS if magic.startswith(signature)), open)
-    with opener(path, "rt", encoding="utf-8") as f:
-        return f.read()
+    with opener(path, "rb") as f:
+        raw = BudgetedReader(f, path).read()
+    # As text mode would: universal newlines, so that "\r\n" files read as "\n" ones.
+    return raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _read_text_table(path: Path):

@@ -20,6 +20,7 @@ from astrozoo.io import (
     pad_sequences,
     read_model_input,
 )
+from astrozoo.io.limits import LargeInputWarning
 from astrozoo.prediction.results import result_table
 from astrozoo.prediction.table_rows import predict_arrays
 from astrozoo.spec import ModelSpec
@@ -27,7 +28,7 @@ from astrozoo.spec import ModelSpec
 FILES_PER_CHUNK = 1024
 """Files whose results are gathered into one output chunk."""
 
-FILE_WARNINGS = (FITSHeaderWarning, PixelScaleWarning, NoDataWarning)
+FILE_WARNINGS = (FITSHeaderWarning, PixelScaleWarning, NoDataWarning, LargeInputWarning)
 """What `predict` records in a row's ``warning`` column instead of warning once per file."""
 
 
@@ -46,7 +47,9 @@ def predict_files(
     """Result chunks for image or light-curve files, in input order.
 
     Files are read ``read_ahead`` ahead of the model in one background thread, so that
-    decoding overlaps prediction; a file that cannot be read gets an error row.
+    decoding overlaps prediction; a file that cannot be read gets an error row, whatever
+    the reader raised (an `InputError`'s message, else the exception's type and message;
+    MemoryError included, since the other files may still fit).
     """
     chunk: list[_Example] = []
     for example in _read_ahead(paths, model_spec, read_ahead):
@@ -83,6 +86,8 @@ def _read_example(path, model_spec: ModelSpec) -> _Example:
             example = _Example(source, array, period=period)
         except InputError as err:
             example = _Example(source, error=str(err))
+        except Exception as err:  # noqa: BLE001 (a reader's unforeseen failure is this file's, not the batch's)
+            example = _Example(source, error=f"{type(err).__name__}: {err}")
     example.warning = "; ".join(
         f"{category.__name__}: {text}" for category, text in _file_warnings(caught, source)
     )

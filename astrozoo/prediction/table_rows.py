@@ -65,7 +65,8 @@ def check_column_names(columns: Mapping[str, str] | None, model_spec: ModelSpec)
 def predict_table(table_or_path, reading: TableReading) -> Iterator:
     """Result chunks for every row of an `astropy.table.Table` or a table file, in order.
 
-    A file that cannot be read, or lacks a column, gets one error row; a Table raises.
+    A file that cannot be read, or lacks a column, gets one error row (whatever its reader
+    raised: an `InputError`'s message, else the exception's type and message); a Table raises.
 
     Raises:
         InputError: an in-memory table lacks a model column or a kept column.
@@ -82,14 +83,15 @@ def predict_table(table_or_path, reading: TableReading) -> Iterator:
             result = _predict_rows(chunk, source, reading)
             done += len(result)
             yield result
-    except InputError as err:
+    except Exception as err:  # a file's failure, whatever its reader raised, is its error row
         if isinstance(err, MissingColumnsError):
             err = _with_columns_hint(
                 err, dict(zip(reading.names, reading.model_spec.input.columns, strict=True))
             )
         if in_memory:
             raise err from None
-        message = str(err) if not done else f"rows from {done} on could not be read: {err}"
+        text = str(err) if isinstance(err, InputError) else f"{type(err).__name__}: {err}"
+        message = text if not done else f"rows from {done} on could not be read: {text}"
         yield failed_input_table(reading.model_spec, source, message, reading.keep_columns)
 
 
