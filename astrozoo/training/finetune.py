@@ -34,6 +34,7 @@ DEFAULT_SETTINGS = {
     "batch_size": 16,
     "patience": 10,
     "trainable_blocks": 2,
+    "recalibrate_batch_norm": True,
 }
 """Settings made for a few hundred examples; ``**settings`` (``--set``) replace them."""
 FINETUNE_SETTINGS = (*DEFAULT_SETTINGS, "weight_averaging", "weight_decay", "label_smoothing")
@@ -75,7 +76,8 @@ def finetune(
         seed: seed of the split, the new head's initialization, shuffling and augmentation.
         progress: print one line per epoch to stderr.
         **settings: replace `DEFAULT_SETTINGS` (``learning_rate`` of stage 1,
-            ``fine_tune_learning_rate``, ``batch_size``, ``patience``, ``trainable_blocks``) or set
+            ``fine_tune_learning_rate``, ``batch_size``, ``patience``, ``trainable_blocks``,
+            ``recalibrate_batch_norm`` after stage 2) or set
             ``weight_averaging``, ``weight_decay``, ``label_smoothing`` (see `astrozoo.training.fit`).
 
     Returns:
@@ -133,7 +135,10 @@ def finetune(
     fit(model, train, checked, head_epochs, learning_rate=chosen["learning_rate"], verbose=0,
         callbacks=_progress("stage 1 (head)", head_epochs, progress), **fit_settings)  # fmt: skip
     unfrozen = _unfreeze_top(model, chosen["trainable_blocks"])
+    # A few hundred examples make few steps, after which the unfrozen batch-normalization statistics
+    # still lag behind the weights: they are re-estimated on the training split (precise BN).
     fit(model, train, checked, epochs, learning_rate=chosen["fine_tune_learning_rate"], verbose=0,
+        recalibrate_batch_norm=chosen["recalibrate_batch_norm"],
         callbacks=_progress(f"stage 2 ({unfrozen})", epochs, progress), **fit_settings)  # fmt: skip
     _unfreeze_all(model)
     report = report_for(np.asarray(model.predict(checked.x, batch_size=256, verbose=0)), checked.y,
