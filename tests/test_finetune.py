@@ -118,7 +118,7 @@ def test_the_command_writes_a_folder_that_loads_predicts_and_names_its_base(tmp_
     table = colour_table(tmp_path / "stars.csv")
     out = tmp_path / "mine"
     code = main(["finetune", str(base), str(table), "-o", str(out), "--target", "kind", "--epochs", "6",
-                 "--set", "learning_rate=0.02"])  # fmt: skip
+                 "--set", "learning_rate=0.02", "--set", "fine_tune_learning_rate=0.005"])  # fmt: skip
     printed = capsys.readouterr().err
     assert code == 0, printed
     assert "stage 1 (head) epoch 1/2:" in printed  # the progress lines

@@ -380,7 +380,7 @@ def _count_text(labelled: LabelledData, model_spec: ModelSpec) -> str:
     if model_spec.task == "regression":
         text = f"{counts['examples']} examples"
     else:
-        text = f"{len(labelled)} examples: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+        text = f"{len(labelled)} examples; " + ", ".join(f"{k} {v}" for k, v in counts.items())
     return text + (f"; {skipped} unreadable, skipped" if skipped else "")
 
 
