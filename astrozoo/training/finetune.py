@@ -92,12 +92,13 @@ def finetune(
     Example:
         >>> import tempfile, pathlib, numpy as np, astrozoo
         >>> rng = np.random.default_rng(0)
-        >>> mags = rng.normal(18, 1, (120, 5))
+        >>> mags = rng.normal(18, 1, (300, 5))
         >>> rows = "".join(",".join(f"{v:.3f}" for v in m) + f",{'red' if m[1] > m[2] else 'blue'}\\n"
         ...                for m in mags)
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "colours.csv"
         >>> _ = path.write_text("u,g,r,i,z,label\\n" + rows)
-        >>> model = astrozoo.finetune("sdss-mlp", path, epochs=3, progress=False, learning_rate=0.01)
+        >>> model = astrozoo.finetune("sdss-mlp", path, epochs=6, progress=False, learning_rate=0.01,
+        ...                           fine_tune_learning_rate=0.003)
         >>> astrozoo.spec(model).class_names
         ('blue', 'red')
     """
