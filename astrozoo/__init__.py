@@ -31,6 +31,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "builders": "astrozoo.builders",
+    "finetune": "astrozoo.training.finetune",
     "layers": "astrozoo.layers",
     "load": "astrozoo.folders.loading",
     "save": "astrozoo.folders.saving",
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from astrozoo.folders.publishing import push
     from astrozoo.folders.saving import save
     from astrozoo.prediction import predict
+    from astrozoo.training.finetune import finetune
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
@@ -59,6 +61,7 @@ __all__ = [
     "ModelSpec",
     "TrainingError",
     "builders",
+    "finetune",
     "layers",
     "list_models",
     "load",

@@ -1,4 +1,4 @@
-"""The ``astrozoo`` command: predict, list, info, demo, push, train, cv, cv-pool, download.
+"""The ``astrozoo`` command: predict, list, info, demo, push, train, finetune, cv, cv-pool, download.
 
 Exit codes: 0 success; 2 usage error (bad arguments, unknown model, no input);
 3 when some inputs failed (their rows say why).
@@ -175,6 +175,30 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(*SET_FLAG, **SET_OPTIONS)
     train.set_defaults(run=_train)
 
+    finetune = commands.add_parser("finetune", help="fine-tune a model on your own labelled files")
+    finetune.add_argument("base", help="zoo name, model folder or hf://org/repo to start from")
+    finetune.add_argument(
+        "data",
+        help="a table with path and label columns, a folder of class folders, or (table models) a table "
+        "of the model's columns and a label column",
+    )
+    finetune.add_argument("-o", "--output", required=True, help="model folder to write (must not exist)")
+    finetune.add_argument("--target", help="label column (default: label; a regressor's: its target name)")
+    held_out = finetune.add_mutually_exclusive_group()
+    held_out.add_argument(
+        "--validation", type=_open_fraction, default=0.2, metavar="FRACTION",
+        help="fraction held out, stratified and seeded, for early stopping and the card (default 0.2)",
+    )  # fmt: skip
+    held_out.add_argument("--validation-data", metavar="DATA", help="separate labelled validation data")
+    finetune.add_argument("--epochs", type=_positive_int, help="most epochs of stage 2 (default 30)")
+    finetune.add_argument("--seed", type=int, default=0, help="seed of split, initialization, shuffling")
+    finetune.add_argument(
+        "--set", dest="overrides", action="append", type=_builder_override, metavar="KEY=VALUE",
+        help="learning_rate, fine_tune_learning_rate, batch_size, patience, trainable_blocks, "
+        "weight_averaging, weight_decay, label_smoothing (repeatable)",
+    )  # fmt: skip
+    finetune.set_defaults(run=_finetune)
+
     cv = commands.add_parser("cv", help="cross-validate a zoo recipe on train+validation (test unread)")
     cv.add_argument("model", help="zoo name")
     cv.add_argument("--folds", type=_at_least_two, default=4, help="number of folds (default 4)")
@@ -270,6 +294,13 @@ def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 < value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value
+
+
+def _open_fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {value}")
     return value
 
 
@@ -428,6 +459,34 @@ def _train(args) -> int:
     headline = {k: v for k, v in metrics.items() if not isinstance(v, dict)}
     print(f"wrote {folder}; test split: {json.dumps(headline)}")
     return EXIT_OK
+
+
+def _finetune(args) -> int:
+    import shlex  # noqa: PLC0415
+
+    import astrozoo  # noqa: PLC0415
+
+    output = Path(args.output)
+    if output.exists():  # before training, not after it
+        raise astrozoo.AstrozooError(f"Folder {str(output)!r} already exists: choose another --output.")
+    try:
+        model = astrozoo.finetune(
+            args.base, args.data, target=args.target, validation=args.validation_data or args.validation,
+            epochs=args.epochs, seed=args.seed, **dict(args.overrides or ()),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        print("astrozoo: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    training = dict(astrozoo.spec(model).training)
+    training["command"] = training["command"].replace("-o FOLDER", f"-o {shlex.quote(str(output))}")
+    folder = astrozoo.save(model, output, training=training)
+    validation = astrozoo.spec(model).metrics["validation"]
+    print(f"wrote {folder}; validation split: {json.dumps(_scalars(validation))}")
+    return EXIT_OK
+
+
+def _scalars(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if not isinstance(v, dict)}
 
 
 def _cv(args) -> int:

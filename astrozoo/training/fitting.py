@@ -104,6 +104,7 @@ def fit(
     label_smoothing: float = 0.0,
     learning_rates: Sequence[float] | None = None,
     verbose: int = 2,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
 ) -> keras.callbacks.History:
     """Compiles and fits a model; keeps the weights of the best validation loss.
 
@@ -142,6 +143,7 @@ def fit(
             epochs with no early stopping and keeps its last (or, with
             ``weight_averaging``, last averaged) weights. `refit` replays a
             finished run's rates this way.
+        callbacks: further Keras callbacks, called after fit's own (e.g. a progress line).
         (the other arguments are those of ``keras.Model.fit`` and ``compile``.)
 
     Example:
@@ -162,6 +164,7 @@ def fit(
     metrics = ["accuracy"] if task == "classification" else ["mae"]
     if (validation is None) == (learning_rates is None):
         raise ValueError("fit needs either a validation split or the learning_rates of a run without one.")
+    extra_callbacks = list(callbacks)
     callbacks = [
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
     ]
@@ -205,6 +208,7 @@ def fit(
         if loss == "sparse_categorical_crossentropy":
             loss = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    callbacks += extra_callbacks
     history = model.fit(**data, validation_data=validation_data, epochs=epochs, callbacks=callbacks,
                         verbose=verbose)  # fmt: skip
     if recalibrate_batch_norm:
