@@ -123,7 +123,9 @@ def _read_fits(path: Path, hdu: int | str | None) -> tuple[np.ndarray, ImageMeta
                 f"{str(path)!r}: not a readable FITS image ({type(err).__name__}: {err}).{_lzw_hint(path)}"
             ) from None
         except ModuleNotFoundError as err:  # astropy reads LZW (.Z) files only with uncompresspy installed
-            raise InputError(f"{str(path)!r}: not a readable FITS image ({err}).{_lzw_hint(path)}") from None
+            raise InputError(
+                f"{str(path)!r}: not a readable FITS image ({str(err).rstrip('.')}).{_lzw_hint(path)}"
+            ) from None
         if data is None or data.size == 0:
             raise InputError(f"{str(path)!r}: HDU {index} holds no image data.")
         pixels = _to_hwc(path, data)
