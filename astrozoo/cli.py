@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "-o",
         "--output",
-        help="write the table here (.csv, .parquet, .ecsv, .fits, .txt); default: CSV on stdout",
+        help="write the table here (.csv, .parquet, .ecsv, .fits, .vot, .txt); default: CSV on stdout",
     )
     predict.add_argument(
         "--batch-size",

@@ -118,7 +118,7 @@ def _records_from_metadata(metadata_path: Path, repo_id: str) -> dict:
 
 def _fetch(repo_id: str, filename: str, revision: str | None) -> Path:
     from huggingface_hub import hf_hub_download  # noqa: PLC0415
-    from huggingface_hub.errors import (  # noqa: PLC0415
+    from huggingface_hub.utils import (  # noqa: PLC0415 (.errors has them only from 0.25 on)
         EntryNotFoundError,
         LocalEntryNotFoundError,
         RepositoryNotFoundError,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".fits.gz", ".fit.gz", ".fts.gz", ".fits.fz")
+FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".fits.gz", ".fit.gz", ".fts.gz", ".fits.fz", ".fits.z")
 RASTER_SUFFIXES = (".jpg", ".jpeg", ".png")
 TEXT_TABLE_SUFFIXES = (
     ".csv",
@@ -22,11 +23,37 @@ TEXT_TABLE_SUFFIXES = (
     ".dat.bz2",
 )
 COLUMNAR_TABLE_SUFFIXES = (".parquet", ".pq")
+VOTABLE_SUFFIXES = (".vot", ".votable")
+"""Always VOTables; an ``.xml`` file is one only if `is_votable` finds a VOTABLE root element."""
 SUFFIXES = {
     "image": FITS_SUFFIXES + RASTER_SUFFIXES,
     "lightcurve": (*FITS_SUFFIXES, ".csv", ".csv.gz", ".ecsv"),
-    "table": FITS_SUFFIXES + TEXT_TABLE_SUFFIXES + COLUMNAR_TABLE_SUFFIXES,
+    "table": FITS_SUFFIXES + TEXT_TABLE_SUFFIXES + COLUMNAR_TABLE_SUFFIXES + VOTABLE_SUFFIXES + (".xml",),
 }
+_VOTABLE_ROOT = re.compile(rb"<(\w+:)?VOTABLE[\s>]")
+
+
+def is_votable(path: str | os.PathLike) -> bool:
+    """Whether a file is a VOTable: a ``.vot``/``.votable`` name, or XML whose root is VOTABLE.
+
+    Only the first 4 KB of an ``.xml`` file are read (the XML declaration and comments come first).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "cat.xml"
+        >>> _ = p.write_text('<?xml version="1.0"?>\\n<VOTABLE version="1.4"></VOTABLE>')
+        >>> is_votable(p), is_votable("cat.vot"), is_votable("cat.csv")
+        (True, True, False)
+    """
+    if has_suffix(path, VOTABLE_SUFFIXES):
+        return True
+    if not has_suffix(path, (".xml",)):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return _VOTABLE_ROOT.search(f.read(4096)) is not None
+    except OSError:
+        return False
 
 
 def has_suffix(path: str | os.PathLike, suffixes) -> bool:
@@ -43,7 +70,7 @@ def input_kind_of(path: str | os.PathLike) -> str | None:
     """
     if has_suffix(path, RASTER_SUFFIXES + FITS_SUFFIXES):
         return "image"
-    if has_suffix(path, TEXT_TABLE_SUFFIXES + COLUMNAR_TABLE_SUFFIXES):
+    if has_suffix(path, TEXT_TABLE_SUFFIXES + COLUMNAR_TABLE_SUFFIXES + VOTABLE_SUFFIXES):
         return "table"
     return None
 
@@ -53,7 +80,8 @@ def find_inputs(paths, kind: str) -> list[Path]:
 
     Files named explicitly are kept whatever their suffix (a reader will say
     what is wrong with them); folders are walked recursively, sorted, keeping
-    files whose suffix fits ``kind`` and skipping hidden files.
+    files whose suffix fits ``kind`` (an ``.xml`` file only if it is a
+    VOTable) and skipping hidden files.
 
     Args:
         paths: a path or a list of paths to files or folders.
@@ -70,7 +98,10 @@ def find_inputs(paths, kind: str) -> list[Path]:
             found += sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file() and not p.name.startswith(".") and has_suffix(p, SUFFIXES[kind])
+                if p.is_file()
+                and not p.name.startswith(".")
+                and has_suffix(p, SUFFIXES[kind])
+                and (not has_suffix(p, (".xml",)) or is_votable(p))
             )
         else:
             found.append(path)

@@ -55,12 +55,12 @@ def read_image(
 ) -> tuple[np.ndarray, ImageMeta]:
     """Reads an image file as float32 pixels of shape (height, width, channels).
 
-    FITS files may be plain, gzip-compressed or tile-compressed (``.fz``); the
-    first HDU with at least 2-D image data is used unless ``hdu`` names one (by
-    index or EXTNAME). Degenerate axes are dropped, a 3-D cube (C, H, W) becomes
-    (H, W, C), BSCALE/BZERO are applied. JPEG and PNG give 1 (grey) or 3 (RGB)
-    channels with values 0-255. Non-finite pixels are kept and flagged in
-    ``meta.mask``.
+    FITS files may be plain, gzip-, LZW- (``.Z``: astropy 7 or later with the
+    uncompresspy package) or tile-compressed (``.fz``); the first HDU with at
+    least 2-D image data is used unless ``hdu`` names one (by index or EXTNAME).
+    Degenerate axes are dropped, a 3-D cube (C, H, W) becomes (H, W, C),
+    BSCALE/BZERO are applied. JPEG and PNG give 1 (grey) or 3 (RGB) channels
+    with values 0-255. Non-finite pixels are kept and flagged in ``meta.mask``.
 
     An image whose float32 pixels would exceed the input budget
     (`astrozoo.io.limits`) is refused from its header, before it is decoded,
@@ -164,7 +164,11 @@ def _read_fits(
             raise
         except (OSError, ValueError, TypeError, EOFError, KeyError, IndexError, MemoryError) as err:
             raise InputError(
-                f"{str(path)!r}: not a readable FITS image ({type(err).__name__}: {err})."
+                f"{str(path)!r}: not a readable FITS image ({type(err).__name__}: {err}).{_lzw_hint(path)}"
+            ) from None
+        except ModuleNotFoundError as err:  # astropy reads LZW (.Z) files only with uncompresspy installed
+            raise InputError(
+                f"{str(path)!r}: not a readable FITS image ({str(err).rstrip('.')}).{_lzw_hint(path)}"
             ) from None
         if data is None or data.size == 0:
             raise InputError(f"{str(path)!r}: HDU {index} holds no image data.")
@@ -193,6 +197,13 @@ def _read_fits(
         unit=header.get("BUNIT"),
         band=header.get("FILTER") or header.get("BAND"),
     )
+
+
+def _lzw_hint(path: Path) -> str:
+    """What reading a ``.Z`` file takes, for an error about one (astropy before 7 reads none)."""
+    if not has_suffix(path, (".z",)):
+        return ""
+    return " LZW-compressed (.Z) FITS needs astropy 7 or later and uncompresspy: pip install uncompresspy."
 
 
 def _choose_hdu(path: Path, hdul, hdu):

@@ -1,8 +1,9 @@
 """Writing a result table a chunk at a time, so that it never has to fit in memory.
 
-CSV and Parquet are written as the chunks come (pyarrow); ECSV, FITS and fixed-width text are
-written whole at the end by astropy. A file is written under a temporary name in its folder and
-renamed only once complete, so a run that fails leaves no half-written output.
+CSV and Parquet are written as the chunks come (pyarrow); ECSV, FITS, VOTable and fixed-width text
+are written whole at the end by astropy (keeping the columns' units and, in a VOTable, UCDs). A file
+is written under a temporary name in its folder and renamed only once complete, so a run that fails
+leaves no half-written output.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from astrozoo.folders.integrity import atomic_path
 from astrozoo.io.discover import SUFFIXES, has_suffix
 
 STREAMED_FORMATS = {".csv": "csv", ".parquet": "parquet"}
-WHOLE_FORMATS = {".ecsv": "ascii.ecsv", ".fits": "fits", ".txt": "ascii.fixed_width"}
+WHOLE_FORMATS = {
+    ".ecsv": "ascii.ecsv",
+    ".fits": "fits",
+    ".vot": "votable",
+    ".xml": "votable",
+    ".txt": "ascii.fixed_width",
+}
 
 
 def output_format(path: str | os.PathLike) -> str:

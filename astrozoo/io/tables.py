@@ -1,4 +1,4 @@
-"""Reading catalogue tables (CSV, FITS tables, whitespace text with a ``#`` header line)."""
+"""Reading catalogue tables (CSV, FITS tables, VOTable, whitespace text with a ``#`` header line)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from astrozoo.errors import InputError, MissingColumnsError
-from astrozoo.io.discover import COLUMNAR_TABLE_SUFFIXES, FITS_SUFFIXES, has_suffix
+from astrozoo.io.discover import COLUMNAR_TABLE_SUFFIXES, FITS_SUFFIXES, has_suffix, is_votable
 from astrozoo.io.limits import BudgetedReader
 
 # Published files whose ``#`` header line is known to be wrong: the header as printed -> the real
@@ -27,13 +27,15 @@ HEADER_ERRATA: dict[tuple[str, ...], tuple[str, ...]] = {
 def read_table(path: str | os.PathLike):
     """Reads a catalogue table as an `astropy.table.Table`.
 
-    Formats: FITS binary tables, Parquet, ECSV, CSV, and whitespace- or tab-separated
-    text whose column names are on the last ``#`` comment line before the data
-    (e.g. ``SDSS_MGS.train`` and the OGLE-III catalogue), also gzip- or
-    bzip2-compressed.
+    Formats: FITS binary tables, Parquet, ECSV, VOTable (``.vot``, ``.votable``, or
+    ``.xml`` whose root element is VOTABLE; the first table of the file), CSV, and
+    whitespace- or tab-separated text whose column names are on the last ``#``
+    comment line before the data (e.g. ``SDSS_MGS.train`` and the OGLE-III
+    catalogue), also gzip- or bzip2-compressed. Columns keep the units and UCDs
+    (``column.meta["ucd"]``) the file gives them.
 
     Raises:
-        InputError: missing, empty or unreadable file.
+        InputError: missing, empty or unreadable file, or ``.xml`` that is not a VOTable.
 
     Example:
         >>> import tempfile, pathlib
@@ -54,6 +56,10 @@ def read_table(path: str | os.PathLike):
             table = Table.read(path, format="parquet")
         elif has_suffix(path, (".ecsv",)):
             table = Table.read(path, format="ascii.ecsv")
+        elif is_votable(path):
+            table = Table.read(path, format="votable")
+        elif has_suffix(path, (".xml",)):
+            raise InputError(f"{str(path)!r}: expected a VOTable (XML whose root element is VOTABLE).")
         else:
             table = _read_text_table(path)
     except InputError:
