@@ -112,15 +112,14 @@ def model_card(model_spec: ModelSpec) -> str:
         "```",
         "",
     ]
-    repo_id = (model_spec.hub or {}).get("repo_id")
-    if repo_id:  # the folder is Keras's own format: plain Keras loads it once astrozoo is imported
+    if name.startswith("hf://"):  # a Hub repo holds Keras's own folder: plain Keras loads it too
         lines += [
             "Keras loads it too (importing astrozoo registers its layers; safe mode stays on):",
             "",
             "```python",
             "import astrozoo, keras",
             "",
-            f'model = keras.saving.load_model("hf://{repo_id}")',
+            f'model = keras.saving.load_model("{name}")',
             "```",
             "",
         ]
