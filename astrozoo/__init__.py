@@ -24,6 +24,7 @@ from astrozoo.errors import (
 )
 from astrozoo.folders.manifest import list_models
 from astrozoo.folders.zoo import resolve_spec
+from astrozoo.keras_objects import register_with_keras
 from astrozoo.lazy import lazy_attributes
 from astrozoo.spec import InputSpec, ModelSpec, spec
 
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 
 
 __getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
+register_with_keras()  # so keras.saving.load_model rebuilds astrozoo models after `import astrozoo`
 
 __all__ = [
     "AstrozooError",

@@ -233,8 +233,10 @@ def spec(model: keras.Model) -> ModelSpec:
     found = getattr(model, "_astrozoo_spec", None)
     if not isinstance(found, ModelSpec):
         raise AstrozooError(
-            "This model carries no astrozoo spec: build it with an astrozoo.builders function "
-            f"or load it with astrozoo.load. Received: {type(model).__name__} {model.name!r}"
+            "This model carries no astrozoo spec: build it with an astrozoo.builders function, "
+            "load an astrozoo model with astrozoo.load, or give a Keras model one with "
+            "astrozoo.zoo_model.as_zoo_model(model, ModelSpec(...)). "
+            f"Received: {type(model).__name__} {model.name!r}"
         )
     return found
 

@@ -146,3 +146,24 @@ def local_hub(monkeypatch, tmp_path):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     yield hub
     hub.close()
+
+
+def as_format_1(folder):
+    """Rewrites a folder written by `astrozoo.save` in folder format 1 (builder config), as published before.
+
+    The weights file is kept: format 1 and Keras's own folder address the same weights alike.
+    """
+    import json
+
+    from astrozoo.folders.integrity import file_record
+
+    metadata = json.loads((folder / "metadata.json").read_text())
+    description = metadata["spec"]
+    config = {"builder": description.pop("builder"), "arguments": description.pop("arguments")}
+    (folder / "config.json").write_text(json.dumps(config))
+    for key in ("keras_version", "date_saved"):
+        metadata.pop(key)
+    metadata["astrozoo_format"] = 1
+    metadata["files"]["config.json"] = file_record(folder / "config.json")
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    return folder

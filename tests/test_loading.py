@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import TINY_CONFIGS, example_input
+from conftest import TINY_CONFIGS, as_format_1, example_input
 
 import astrozoo
 from astrozoo.builders import build_from_config
@@ -19,11 +19,20 @@ def saved(tmp_path):
     return model, astrozoo.save(model, tmp_path / "model")
 
 
+@pytest.fixture
+def saved_v1(saved):
+    """A folder in format 1 (config.json names an astrozoo builder), as published before Keras's format."""
+    model, folder = saved
+    return model, as_format_1(folder)
+
+
 def test_folder_holds_config_weights_and_metadata(saved):
     model, folder = saved
     config = json.loads((folder / "config.json").read_text())
-    assert config == {"builder": "mlp", "arguments": astrozoo.spec(model).arguments}
+    assert config["registered_name"] == "astrozoo>ZooModel"  # Keras's own config, the spec inside
+    assert config["config"]["spec"]["arguments"] == astrozoo.spec(model).arguments
     metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["keras_version"] and metadata["astrozoo_format"] == 2
     assert set(metadata["files"]) == {"config.json", "model.weights.h5"}
     assert metadata["parameter_count"] == model.count_params()
     recorded = {"astrozoo", "keras", "tensorflow", "numpy", "astropy", "python", "platform"}
@@ -64,8 +73,8 @@ def _edit_json(path, change):
     path.write_text(json.dumps(data))
 
 
-def test_config_naming_an_unknown_builder_is_refused(saved):
-    _, folder = saved
+def test_config_naming_an_unknown_builder_is_refused(saved_v1):
+    _, folder = saved_v1
     _edit_json(folder / "config.json", lambda c: c.update(builder="keras.models.load_model"))
     _edit_json(folder / "metadata.json", lambda m: m["files"].pop("config.json"))
     with pytest.raises(ConfigError, match="lists no sha256"):
@@ -88,10 +97,10 @@ def test_file_names_escaping_the_folder_are_refused(saved, name):
         astrozoo.load(folder)
 
 
-def test_config_with_extra_keys_is_refused(saved):
-    _, folder = saved
+def test_config_with_extra_keys_is_refused(saved_v1):
+    _, folder = saved_v1
     _edit_json(folder / "config.json", lambda c: c.update(class_name="Functional"))
-    with pytest.raises(ConfigError, match="exactly 'builder' and 'arguments'"):
+    with pytest.raises(ConfigError, match="or astrozoo's 'builder' and 'arguments'"):
         astrozoo.load(folder)
 
 
@@ -182,6 +191,7 @@ def test_a_folder_saved_before_a_builder_gained_an_argument_is_recorded_as_writt
     from astrozoo.training.reproduce import record_in_manifest
 
     folder = astrozoo.save(build_from_config(*TINY_CONFIGS["cnn"][:2]), tmp_path / "old-cnn", name="old-cnn")
+    as_format_1(folder)
     config_path, metadata_path = folder / "config.json", folder / "metadata.json"
     config = json.loads(config_path.read_text())
     del config["arguments"]["equivariant"]  # as saved before cnn() had it
@@ -206,7 +216,7 @@ def test_zoo_folders_saved_before_a_builder_gained_an_argument_still_load(varian
     from astrozoo.training.reproduce import record_in_manifest
 
     model = build_from_config(*TINY_CONFIGS[variant][:2])
-    folder = astrozoo.save(model, tmp_path / "weights" / "old-cnn", name="old-cnn")
+    folder = as_format_1(astrozoo.save(model, tmp_path / "weights" / "old-cnn", name="old-cnn"))
     config_path, metadata_path = folder / "config.json", folder / "metadata.json"
     config = json.loads(config_path.read_text())
     del config["arguments"].get("member_arguments", config["arguments"])["equivariant"]  # as saved before

@@ -17,6 +17,7 @@ from astrozoo.builders.registry import (
 )
 from astrozoo.errors import ConfigError
 from astrozoo.spec import spec
+from astrozoo.zoo_model import functional
 
 MIN_MEMBERS, MAX_MEMBERS = 2, 64  # a config asking for more is refused rather than filling memory
 
@@ -89,8 +90,8 @@ def ensemble(
     inputs = [keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype) for tensor in copies[0].inputs]
     outputs = []
     for i, member in enumerate(copies):
-        member.name = f"member_{i}"
-        outputs.append(member(inputs if len(inputs) > 1 else inputs[0]))
+        nested = functional(member, name=f"member_{i}")  # a weights file addresses nested models by class
+        outputs.append(nested(inputs if len(inputs) > 1 else inputs[0]))
     average = keras.layers.Average(name="predictions", dtype="float32")(outputs)
     average = adjusted_probabilities(average, spec(copies[0]).task, logit_adjustment, temperature)
     return keras.Model(inputs if len(inputs) > 1 else inputs[0], average, name=f"{member_builder}_ensemble")

@@ -10,7 +10,8 @@ import keras
 
 from astrozoo.errors import ConfigError
 from astrozoo.layers.calibration import LogitAdjustment, TemperatureScaling, check_offsets, check_temperature
-from astrozoo.spec import InputSpec, ModelSpec, _jsonable, attach_spec, spec
+from astrozoo.spec import InputSpec, ModelSpec, _jsonable, spec
+from astrozoo.zoo_model import as_zoo_model
 
 BUILDERS: dict[str, Callable[..., keras.Model]] = {}
 INPUT_SPECS: dict[str, Callable[[dict], InputSpec]] = {}
@@ -27,7 +28,7 @@ def register_builder(
     describe: Callable[[dict], dict] | None = None,
     nested: tuple[tuple[str, str], ...] = (),
 ):
-    """Registers a builder and makes every model it returns carry a `ModelSpec`.
+    """Registers a builder and makes every model it returns a `ZooModel` carrying a `ModelSpec`.
 
     The wrapped function's arguments, bound and completed with defaults, are
     recorded as the spec's JSON ``arguments``; calling the builder again with them
@@ -69,7 +70,7 @@ def register_builder(
                 target_names=described.get("target_names") or (),
                 input=input_spec(recorded),
             )
-            return attach_spec(model, model_spec)
+            return as_zoo_model(model, model_spec)  # the spec travels in the Keras config
 
         BUILDERS[name] = build
         INPUT_SPECS[name] = input_spec

@@ -112,6 +112,17 @@ def model_card(model_spec: ModelSpec) -> str:
         "```",
         "",
     ]
+    if name.startswith("hf://"):  # a Hub repo holds Keras's own folder: plain Keras loads it too
+        lines += [
+            "Keras loads it too (importing astrozoo registers its layers; safe mode stays on):",
+            "",
+            "```python",
+            "import astrozoo, keras",
+            "",
+            f'model = keras.saving.load_model("{name}")',
+            "```",
+            "",
+        ]
     return "\n".join(lines)
 
 

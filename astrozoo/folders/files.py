@@ -1,9 +1,12 @@
 """The files of a model folder, and reading a model's spec without building it or importing Keras.
 
-A model folder (written by `astrozoo.save`) holds ``config.json`` (builder name
-and arguments), ``model.weights.h5`` (weights only), ``metadata.json`` (the
+A model folder (written by `astrozoo.save`) is a Keras folder: ``config.json``
+(the Keras-serialized `astrozoo.zoo_model.ZooModel`, spec included),
+``model.weights.h5`` (weights only), ``metadata.json`` (Keras's keys plus the
 spec, library versions and each file's sha256) and ``README.md`` (the card).
-`folder_spec` reads a model's spec from these JSON files alone, without TensorFlow.
+Folders of format 1 hold astrozoo's builder name and arguments in ``config.json``
+instead; they still load. `folder_spec` reads a model's spec from these JSON
+files alone, without TensorFlow.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ METADATA_FILE = "metadata.json"
 CARD_FILE = "README.md"
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 REQUIRED_FILES = (CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE)
-FOLDER_FORMAT_VERSION = 1  # metadata.json's "astrozoo_format"
+FOLDER_FORMAT_VERSION = 2  # metadata.json's "astrozoo_format"; 1: config.json held builder and arguments
+ZOO_MODEL_CLASS = "astrozoo>ZooModel"  # the registered name a Keras config of an astrozoo model carries
 # Spec fields that describe a model without changing what it computes: saved in metadata, restored on load.
 DESCRIPTIVE_FIELDS = ("name", "description", "metrics", "training", "hub", "license", "citation")
 
@@ -36,7 +40,21 @@ def folder_spec(folder: Path) -> ModelSpec:
         ('STAR', 'GALAXY', 'QSO')
     """
     config, metadata = read_folder_json(folder)
-    return ModelSpec.from_dict({**metadata["spec"], **config})
+    if is_builder_config(config):
+        return ModelSpec.from_dict({**metadata["spec"], **config})
+    return ModelSpec.from_dict(metadata["spec"])
+
+
+def is_builder_config(config: dict) -> bool:
+    """Whether a ``config.json`` is a format-1 builder config (else it is a Keras-serialized model).
+
+    Example:
+        >>> is_builder_config({"builder": "mlp", "arguments": {}})
+        True
+        >>> is_builder_config({"class_name": "Functional", "config": {}})
+        False
+    """
+    return set(config) == {"builder", "arguments"}
 
 
 def read_folder_json(folder: Path) -> tuple[dict, dict]:
@@ -61,13 +79,16 @@ def read_folder_json(folder: Path) -> tuple[dict, dict]:
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise ConfigError(f"{str(path)!r} is not valid JSON: {err}") from None
     config, metadata = documents
-    if set(config) != {"builder", "arguments"}:
+    if not is_builder_config(config) and not {"class_name", "config"} <= set(config):
         raise ConfigError(
-            f"{str(folder / CONFIG_FILE)!r} must hold exactly 'builder' and 'arguments'. "
-            f"Received keys: {sorted(config)}"
+            f"{str(folder / CONFIG_FILE)!r} must hold a Keras-serialized model ('class_name', 'config') "
+            f"or astrozoo's 'builder' and 'arguments'. Received keys: {sorted(config)}"
         )
     if not isinstance(metadata.get("spec"), dict) or not isinstance(metadata.get("files"), dict):
-        raise ConfigError(f"{str(folder / METADATA_FILE)!r} must hold 'spec' and 'files' objects.")
+        raise ConfigError(
+            f"{str(folder / METADATA_FILE)!r} must hold 'spec' and 'files' objects (astrozoo metadata). "
+            f"Received keys: {sorted(metadata)}"
+        )
     missing = set(MODEL_FILES) - set(metadata["files"])
     if missing:
         raise ConfigError(f"{str(folder / METADATA_FILE)!r} lists no sha256 for {sorted(missing)}.")

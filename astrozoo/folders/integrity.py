@@ -19,6 +19,10 @@ from astrozoo.errors import IntegrityError
 _CHUNK = 1 << 20
 
 
+class UnverifiedFilesWarning(UserWarning):
+    """A model's files were used without sha256 records to check them against (e.g. a repo saved by Keras)."""
+
+
 def sha256_file(path: str | os.PathLike) -> str:
     """Returns the hex sha256 digest of a file, read in 1 MiB chunks.
 

@@ -1,16 +1,19 @@
-"""Loading astrozoo model folders: by zoo name, from a folder, or from the Hugging Face Hub.
+"""Loading models: by zoo name, from a folder or ``.keras`` file, or from the Hugging Face Hub.
 
-A model folder holds ``config.json`` (builder name and arguments),
-``model.weights.h5`` (weights only), ``metadata.json`` (the model's spec,
-library versions, parameter count, and the sha256 and size of the other files)
-and ``README.md`` (its model card, for people).
-Loading rebuilds the architecture with an astrozoo builder, checks every file's
-sha256, then fills the weights: no Keras config, pickle or code is ever
-deserialized from a folder.
+A model folder holds ``config.json`` (the Keras-serialized model),
+``model.weights.h5`` (weights only), ``metadata.json`` (Keras's keys plus the
+model's spec, library versions, parameter count, and the sha256 and size of the
+other files) and ``README.md`` (its model card, for people). Every file with a
+sha256 record is checked before it is read; the config is then deserialized by
+Keras in safe mode, so only classes built into Keras or registered by astrozoo
+are rebuilt, and no Lambda layer, pickle or code from a folder ever runs.
+Folders of format 1 (``config.json`` naming an astrozoo builder and its
+arguments) are rebuilt by that builder, as before.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -20,32 +23,40 @@ from astrozoo.builders import build_from_config
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
 from astrozoo.folders import manifest, transport, zoo
 from astrozoo.folders.files import (
+    CONFIG_FILE,
     DESCRIPTIVE_FIELDS,
     METADATA_FILE,
     WEIGHTS_FILE,
+    is_builder_config,
     read_folder_json,
 )
 from astrozoo.folders.integrity import check_relative_name, verify_file
 from astrozoo.spec import attach_spec, spec
 
+KERAS_SUFFIX = ".keras"
+
 
 def load(ref: str | os.PathLike, revision: str | None = None) -> keras.Model:
-    """Loads a zoo model by name, or a model folder, with every file verified first.
+    """Loads a zoo model by name, a model folder, a ``.keras`` file or a Hub repo, files verified first.
 
     Args:
-        ref: a zoo name (``"galaxy-resnet"``), a folder written by `save`, or
-            ``"hf://org/repo"`` (downloaded into the Hugging Face cache, every
-            file checked against the sha256 in the repo's ``metadata.json``).
+        ref: a zoo name (``"galaxy-resnet"``), a folder written by `save` or by
+            Keras (``model.save("hf://...")`` writes the same files), a ``.keras``
+            file, or ``"hf://org/repo"`` (downloaded into the Hugging Face cache,
+            every file checked against the sha256 in the repo's ``metadata.json``;
+            a repo saved by Keras records none, which an `UnverifiedFilesWarning` says).
         revision: Hub branch, tag or commit (``hf://`` references only).
 
     Returns:
-        A `keras.Model` built by an astrozoo builder, weights filled, its spec
-        reachable with `astrozoo.spec`.
+        A `keras.Model`, weights filled. An astrozoo model's spec is reachable
+        with `astrozoo.spec`; a model saved by plain Keras has none (see
+        `astrozoo.zoo_model.as_zoo_model` to give it one).
 
     Raises:
         ModelNotFoundError: nothing of that name; close zoo names are suggested.
         IntegrityError: a file's sha256 or size differs from its record.
-        ConfigError: the config names an unknown builder or bad arguments.
+        ConfigError: the config names an unknown builder, bad arguments, a Lambda
+            layer or a class neither Keras nor astrozoo registers.
 
     Example:
         >>> import astrozoo
@@ -64,6 +75,8 @@ def load(ref: str | os.PathLike, revision: str | None = None) -> keras.Model:
         return _load_zoo(ref_text, models[ref_text])
     if Path(ref_text).is_dir():
         return load_folder(ref_text)
+    if ref_text.endswith(KERAS_SUFFIX) and Path(ref_text).is_file():
+        return keras_model(ref_text)
     raise ModelNotFoundError.for_name(ref_text, models)
 
 
@@ -78,27 +91,72 @@ def load_folder(folder: str | os.PathLike, records: dict | None = None, **descri
         **describe: descriptive spec fields overriding the folder's metadata.
     """
     folder = Path(folder)
-    metadata_path = folder / METADATA_FILE
     if records is not None:
         for name, record in records.items():
             verify_file(folder / check_relative_name(name), record)
+    if _saved_by_keras(folder):  # e.g. by model.save("hf://..."): no sha256 records to check
+        model = keras_model(folder)
+        return attach_spec(model, spec(model).replace(**describe)) if describe else model
     config, metadata = read_folder_json(folder)
     if records is None:
         for name, record in metadata["files"].items():
             verify_file(folder / check_relative_name(name), record)
-    model = build_from_config(config["builder"], config["arguments"])
+    if is_builder_config(config):
+        model = build_from_config(config["builder"], config["arguments"])
+    else:
+        model = keras_model(folder)
     built = spec(model)
     stored = metadata["spec"]
     if tuple(stored.get("class_names", ())) != built.class_names or stored.get("task") != built.task:
         raise ConfigError(
-            f"{str(metadata_path)!r} describes task={stored.get('task')!r} with "
+            f"{str(folder / METADATA_FILE)!r} describes task={stored.get('task')!r} with "
             f"class_names={stored.get('class_names')}, but its config builds task={built.task!r} "
             f"with class_names={list(built.class_names)}."
         )
-    model.load_weights(folder / WEIGHTS_FILE)
+    if is_builder_config(config):
+        model.load_weights(folder / WEIGHTS_FILE)
     fields = {k: stored[k] for k in DESCRIPTIVE_FIELDS if k in stored}
     fields.update(describe)
     return attach_spec(model, built.replace(**fields))
+
+
+def keras_model(path: str | os.PathLike) -> keras.Model:
+    """Loads a Keras folder or ``.keras`` file in safe mode, uncompiled; verifies nothing itself.
+
+    Only classes built into Keras or registered by astrozoo are rebuilt: a Lambda
+    layer or an unregistered class is refused. An `astrozoo.zoo_model.ZooModel`
+    comes back with its spec.
+
+    Raises:
+        ConfigError: the config is not one Keras can rebuild safely.
+
+    Example:
+        >>> import tempfile, astrozoo
+        >>> model = astrozoo.builders.mlp(["g", "r"], class_names=["STAR", "QSO"])
+        >>> path = tempfile.mkdtemp() + "/mlp.keras"
+        >>> model.save(path)
+        >>> astrozoo.spec(keras_model(path)).class_names
+        ('STAR', 'QSO')
+    """
+    try:
+        return keras.saving.load_model(os.fspath(path), compile=False, safe_mode=True)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(
+            f"Cannot load {os.fspath(path)!r} as a Keras model in safe mode: expected only layers built "
+            f"into Keras or registered by astrozoo, and no Lambda layer. Keras said: {err}"
+        ) from err
+
+
+def _saved_by_keras(folder: Path) -> bool:
+    """Whether a folder is Keras's own: a Keras config, and Keras's ``metadata.json`` (no sha256 records)."""
+    try:
+        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # not Keras's either: read_folder_json says what is wrong
+    keras_config = isinstance(config, dict) and not is_builder_config(config) and "class_name" in config
+    keras_metadata = isinstance(metadata, dict) and "keras_version" in metadata
+    return keras_config and keras_metadata and "astrozoo_format" not in metadata
 
 
 def _load_zoo(name: str, entry: dict) -> keras.Model:

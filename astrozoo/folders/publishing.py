@@ -22,8 +22,8 @@ def push(
 ) -> str:
     """Publishes an astrozoo model to the Hugging Face Hub.
 
-    The repo receives the model folder: ``config.json`` (builder and arguments,
-    including the preprocessing and augmentation settings), ``model.weights.h5``,
+    The repo receives the model folder, in Keras's own format: ``config.json`` (the
+    Keras-serialized model, its spec and preprocessing included), ``model.weights.h5``,
     ``metadata.json`` (spec, sha256s, library versions) and ``README.md``, a
     model card with YAML front matter.
 
@@ -35,7 +35,8 @@ def push(
         commit_message: message of the upload commit.
 
     Returns:
-        The commit sha, to pin with ``astrozoo.load("hf://org/name", revision=sha)``.
+        The commit sha, to pin with ``astrozoo.load("hf://org/name", revision=sha)``;
+        ``keras.saving.load_model("hf://org/name")`` loads the repo too, after ``import astrozoo``.
     """
     from huggingface_hub import HfApi  # noqa: PLC0415 (only publishing needs the upload client)
 

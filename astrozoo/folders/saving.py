@@ -1,7 +1,11 @@
-"""Saving a model folder (`astrozoo.save`): JSON config, weights, verified metadata and card.
+"""Saving a model folder (`astrozoo.save`): Keras config, weights, verified metadata and card.
 
-The folder is written beside its destination and moved into place only when
-complete; `astrozoo.folders.loading` reads it back.
+The folder is the one Keras writes for ``model.save("hf://...")``: ``config.json``
+(the model serialized as an `astrozoo.zoo_model.ZooModel`, spec included),
+``model.weights.h5`` and ``metadata.json`` (Keras's keys, plus astrozoo's: the
+spec, each file's sha256, library versions), so ``keras.saving.load_model``
+reads it as well as `astrozoo.load`. It is written beside its destination and
+moved into place only when complete; `astrozoo.folders.loading` reads it back.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from astrozoo.builders.registry import rebuilt
 from astrozoo.errors import AstrozooError
 from astrozoo.folders.card import model_card
 from astrozoo.folders.files import (
@@ -31,6 +34,7 @@ from astrozoo.folders.files import (
 )
 from astrozoo.folders.integrity import current_umask, file_record
 from astrozoo.spec import spec
+from astrozoo.zoo_model import as_zoo_model
 
 
 def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = False, **describe) -> Path:
@@ -70,26 +74,36 @@ def save(model: keras.Model, folder: str | os.PathLike, *, overwrite: bool = Fal
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.partial-"))
     staging.chmod(0o777 & ~current_umask())  # mkdtemp makes it private; a model folder is not
     try:
-        config = {"builder": model_spec.builder, "arguments": model_spec.arguments}
-        _write_json(staging / CONFIG_FILE, config)
-        _save_weights_only(model, staging / WEIGHTS_FILE)
-        description = model_spec.to_dict()
-        for key in ("builder", "arguments"):
-            description.pop(key)
-        metadata = {
-            "astrozoo_format": FOLDER_FORMAT_VERSION,
-            "spec": description,
-            "files": {name: file_record(staging / name) for name in MODEL_FILES},
-            "parameter_count": int(model.count_params()),
-            "versions": library_versions(),
-            "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        }
-        _write_json(staging / METADATA_FILE, metadata)
+        # A fresh, uncompiled ZooModel over the same layers: no optimizer state, the spec in its config.
+        zoo_model = as_zoo_model(model, model_spec)
+        _write_json(staging / CONFIG_FILE, keras.saving.serialize_keras_object(zoo_model))
+        zoo_model.save_weights(staging / WEIGHTS_FILE)
+        _write_json(staging / METADATA_FILE, folder_metadata(zoo_model, staging))
         (staging / CARD_FILE).write_text(model_card(model_spec), encoding="utf-8")
         _move_into_place(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
+
+
+def folder_metadata(model: keras.Model, folder: Path) -> dict:
+    """``metadata.json`` of a folder holding ``model``'s config and weights: Keras's keys, then astrozoo's.
+
+    Args:
+        model: a model carrying its spec (`astrozoo.spec`).
+        folder: the folder whose ``config.json`` and ``model.weights.h5`` are recorded.
+    """
+    now = datetime.datetime.now(datetime.UTC)
+    return {
+        "keras_version": keras.__version__,
+        "date_saved": now.strftime("%Y-%m-%d@%H:%M:%S"),  # Keras's own format for this key
+        "astrozoo_format": FOLDER_FORMAT_VERSION,
+        "spec": spec(model).to_dict(),  # builder and arguments included, for provenance
+        "files": {name: file_record(folder / name) for name in MODEL_FILES},
+        "parameter_count": int(model.count_params()),
+        "versions": library_versions(),
+        "created": now.isoformat(timespec="seconds"),
+    }
 
 
 def library_versions() -> dict:
@@ -112,16 +126,6 @@ def library_versions() -> dict:
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",  # no host or kernel: metadata is published
     }
-
-
-def _save_weights_only(model: keras.Model, path: Path) -> None:
-    """Writes the model's weights without any optimizer state.
-
-    Keras stores a compiled model's optimizer variables (Adam keeps two per
-    weight) in ``save_weights``; a fresh copy of the architecture holding the
-    same weights stores only what inference and fine-tuning need.
-    """
-    rebuilt(model).save_weights(path)
 
 
 def _write_json(path: Path, data: dict) -> None:

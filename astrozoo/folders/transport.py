@@ -3,7 +3,9 @@
 huggingface_hub checks sizes, not sha256, so integrity is checked here: every
 file is compared with the sha256 recorded in the zoo manifest (zoo models) or in
 the repo's own ``metadata.json`` (any astrozoo repo) before it is used, and a
-file that fails is deleted from the cache. This module sits below loading and
+file that fails is deleted from the cache. A repo saved by Keras itself records
+no sha256: its files are used with an `UnverifiedFilesWarning` recommending a
+pinned revision. This module sits below loading and
 publishing and imports neither.
 """
 
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 from astrozoo.errors import AstrozooError, IntegrityError, ModelNotFoundError
 from astrozoo.folders.files import CONFIG_FILE, METADATA_FILE, WEIGHTS_FILE
-from astrozoo.folders.integrity import check_relative_name, verify_file
+from astrozoo.folders.integrity import UnverifiedFilesWarning, check_relative_name, verify_file
 
 HF_PREFIX = "hf://"
 
@@ -67,7 +70,9 @@ def download(repo_id: str, revision: str | None = None, records: dict | None = N
             manifest's); by default the repo's own ``metadata.json``.
 
     Returns:
-        The snapshot folder, ready for `astrozoo.folders.loading.load_folder`.
+        The snapshot folder, ready for `astrozoo.folders.loading.load_folder`. A repo whose
+        ``metadata.json`` records no sha256 (saved by Keras's ``model.save("hf://...")``)
+        gives its ``config.json`` and ``model.weights.h5`` unverified, with an `UnverifiedFilesWarning`.
 
     Raises:
         ModelNotFoundError: the repo, revision or a required file does not exist.
@@ -81,16 +86,33 @@ def download(repo_id: str, revision: str | None = None, records: dict | None = N
     # One process downloads and verifies; the others wait, then find the files cached.
     with FileLock(str(lock_dir / f"{repo_id.replace('/', '--')}.lock")):
         metadata_path = _fetch(repo_id, METADATA_FILE, revision)
-        if records is None:
-            records = _records_from_metadata(metadata_path, repo_id)
-        else:
+        if records is not None:
             verify_or_evict(metadata_path, records[METADATA_FILE])
+        else:
+            records = _records_from_metadata(metadata_path, repo_id)
+        if records is None:
+            _warn_unverified(repo_id, revision)
+            records = {name: None for name in (CONFIG_FILE, WEIGHTS_FILE)}
         folder = metadata_path.parent
         for name, record in records.items():
             if name == METADATA_FILE:
                 continue
-            verify_or_evict(_fetch(repo_id, check_relative_name(name), revision), record)
+            path = _fetch(repo_id, check_relative_name(name), revision)
+            if record is not None:
+                verify_or_evict(path, record)
         return folder
+
+
+def _warn_unverified(repo_id: str, revision: str | None) -> None:
+    pinned = revision is not None and len(revision) == 40
+    advice = f" Pin a commit so that they cannot change: load('hf://{repo_id}', revision=COMMIT)."
+    advice = "" if pinned else advice
+    warnings.warn(
+        f"hf://{repo_id}: metadata.json records no sha256 (saved by Keras, not astrozoo), so its files are "
+        f"used unverified.{advice}",
+        UnverifiedFilesWarning,
+        stacklevel=3,
+    )
 
 
 def verify_or_evict(path: Path, record: dict) -> None:
@@ -104,12 +126,23 @@ def verify_or_evict(path: Path, record: dict) -> None:
         raise
 
 
-def _records_from_metadata(metadata_path: Path, repo_id: str) -> dict:
+def _records_from_metadata(metadata_path: Path, repo_id: str) -> dict | None:
+    """The repo's sha256 records; None for Keras's own metadata, which records none."""
     try:
-        files = json.loads(metadata_path.read_text(encoding="utf-8"))["files"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         metadata_path.unlink(missing_ok=True)
-        raise AstrozooError(f"hf://{repo_id}: metadata.json is not astrozoo metadata ({err}).") from None
+        raise AstrozooError(f"hf://{repo_id}: metadata.json is not JSON ({err}).") from None
+    if not isinstance(metadata, dict):
+        raise AstrozooError(f"hf://{repo_id}: metadata.json must be an object. Received: {type(metadata)}")
+    if "files" not in metadata and "keras_version" in metadata:
+        return None
+    files = metadata.get("files")
+    if not isinstance(files, dict):
+        raise AstrozooError(
+            f"hf://{repo_id}: metadata.json is neither astrozoo metadata (a 'files' object) nor Keras's "
+            f"('keras_version'). Received keys: {sorted(metadata)}"
+        )
     missing = [n for n in (CONFIG_FILE, WEIGHTS_FILE) if n not in files]
     if missing:
         raise AstrozooError(f"hf://{repo_id}: metadata.json lists no sha256 for {missing}.")
