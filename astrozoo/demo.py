@@ -135,7 +135,8 @@ def _gallery(panels, output: Path) -> None:
             if c >= len(rows):
                 axis.axis("off")
                 continue
-            draw_input(axis, model_spec, inputs[c], predictions[c])
+            source = None if model_spec.input.kind == "table" else inputs[c]  # rows of one catalogue
+            draw_input(axis, model_spec, source, predictions[c])
             truth = f"\ntrue: {rows['truth'][c]}" if rows["truth"][c] else "\n(synthetic)"
             score = "" if np.isnan(rows["confidence"][c]) else f" p={rows['confidence'][c]:.2f}"
             label = rows["label"][c] or "error"
@@ -150,7 +151,7 @@ def draw_input(axis, model_spec, source, prediction) -> None:
     """Draws one input on a matplotlib ``axis`` as ``model_spec``'s model sees it.
 
     An image; a light curve, folded at the ``period`` of its ``prediction`` row where
-    there is one; or a table row's class probabilities. A file that cannot be read gets
+    there is one; or a table row's class probabilities (``source`` unused). A file that cannot be read gets
     its error written instead.
     """
     kind = model_spec.input.kind
