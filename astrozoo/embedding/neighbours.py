@@ -23,8 +23,9 @@ VECTOR_COLUMN = "embedding"
 def similar(vectors, query, k: int = 10, column: str = VECTOR_COLUMN):
     """The ``k`` rows of ``vectors`` nearest to ``query`` by cosine distance, nearest first.
 
-    An exact search: each block of `BLOCK_ROWS` rows is normalized, multiplied by
-    the normalized query, and its ``k`` nearest kept (``numpy.argpartition``).
+    An exact search: each block of `BLOCK_ROWS` rows is multiplied by the normalized
+    query and divided by its rows' lengths (no normalized copy of the vectors is made),
+    and its ``k`` nearest are kept (``numpy.argpartition``).
 
     Args:
         vectors: the table `astrozoo.embed` returns (its ``column``), or an (n, d) array.
@@ -49,16 +50,19 @@ def similar(vectors, query, k: int = 10, column: str = VECTOR_COLUMN):
     """
     from astropy.table import Table  # noqa: PLC0415
 
-    values, valid = vector_rows(vectors, column)
-    target = _query_vector(vectors, values, valid, query)
+    values, failed = vector_rows(vectors, column)
+    target = _query_vector(vectors, values, failed, query)
     target = target / (np.linalg.norm(target) or 1.0)
     k = int(k)
     if k < 1:
         raise InputError(f"k must be at least 1. Received: k={k}")
     found_rows, found_distances = [], []
     for start in range(0, len(values), BLOCK_ROWS):
-        distances = 1.0 - unit_rows(values[start : start + BLOCK_ROWS]) @ target
-        distances[~valid[start : start + BLOCK_ROWS]] = np.inf
+        block = values[start : start + BLOCK_ROWS]
+        norms = row_norms(block)
+        with np.errstate(invalid="ignore", divide="ignore"):  # all-zero rows: distance 1, as orthogonal
+            distances = 1.0 - np.where(norms > 0, (block @ target) / norms, 0.0)
+        distances[failed[start : start + BLOCK_ROWS] | ~np.isfinite(norms)] = np.inf
         nearest = _smallest(distances, k)
         found_rows.append(nearest + start)
         found_distances.append(distances[nearest])
@@ -97,7 +101,10 @@ def anomaly_scores(vectors, k: int = 5, column: str = VECTOR_COLUMN) -> np.ndarr
         >>> int(np.argmax(anomaly_scores(vectors, k=1)))
         3
     """
-    values, valid = vector_rows(vectors, column)
+    values, failed = vector_rows(vectors, column)
+    valid = ~failed
+    for start in range(0, len(values), BLOCK_ROWS):
+        valid[start : start + BLOCK_ROWS] &= np.isfinite(row_norms(values[start : start + BLOCK_ROWS]))
     k = int(k)
     if not 1 <= k < int(valid.sum()):
         raise InputError(
@@ -120,7 +127,10 @@ def anomaly_scores(vectors, k: int = 5, column: str = VECTOR_COLUMN) -> np.ndarr
 
 
 def vector_rows(vectors, column: str = VECTOR_COLUMN) -> tuple[np.ndarray, np.ndarray]:
-    """``(values, valid)``: the vectors as an (n, d) float32 array, and which rows have one.
+    """``(values, failed)``: the vectors as an (n, d) float32 array, and which rows are masked.
+
+    Rows with a NaN or infinite value are not marked (finding them takes a pass over all the
+    values, which the callers make block by block anyway).
 
     Raises:
         InputError: a table without ``column``, or something that is not n vectors.
@@ -132,14 +142,18 @@ def vector_rows(vectors, column: str = VECTOR_COLUMN) -> tuple[np.ndarray, np.nd
                 f"{vectors.colnames}."
             )
         vectors = vectors[column]
-    masked = np.ma.getmaskarray(vectors)
-    values = np.asarray(getattr(vectors, "data", vectors), dtype=np.float32)
-    values = np.asarray(getattr(values, "data", values), dtype=np.float32)
+    mask = np.ma.getmask(vectors)
+    values = np.asarray(np.ma.getdata(vectors), dtype=np.float32)
     if values.ndim != 2:
         raise InputError(f"Expected n vectors, an (n, d) array. Received: shape={values.shape}")
-    masked = masked.reshape(values.shape) if masked.shape == values.shape else np.zeros(values.shape, bool)
-    valid = ~masked.any(axis=1) & np.isfinite(values).all(axis=1)
-    return values, valid
+    if mask is np.ma.nomask:
+        return values, np.zeros(len(values), bool)
+    return values, np.asarray(mask).reshape(values.shape).any(axis=1)
+
+
+def row_norms(block: np.ndarray) -> np.ndarray:
+    """The length of each row of ``block``, in one pass (NaN or infinite for a row holding such a value)."""
+    return np.sqrt(np.einsum("ij,ij->i", block, block))
 
 
 def unit_rows(block: np.ndarray) -> np.ndarray:
@@ -149,7 +163,7 @@ def unit_rows(block: np.ndarray) -> np.ndarray:
     return block / np.where(norms > 0, norms, 1.0)
 
 
-def _query_vector(vectors, values: np.ndarray, valid: np.ndarray, query) -> np.ndarray:
+def _query_vector(vectors, values: np.ndarray, failed: np.ndarray, query) -> np.ndarray:
     if isinstance(query, str):
         table = hasattr(vectors, "colnames") and "source" in vectors.colnames
         sources = np.asarray(vectors["source"], dtype=str) if table else np.zeros(0, str)
@@ -158,7 +172,7 @@ def _query_vector(vectors, values: np.ndarray, valid: np.ndarray, query) -> np.n
             raise InputError(f"No row has source {query!r}; expected the source of a row of the table.")
         query = int(matches[0])
     if isinstance(query, int | np.integer):
-        if not -len(values) <= query < len(values) or not valid[query]:
+        if not -len(values) <= query < len(values) or failed[query] or not np.isfinite(values[query]).all():
             raise InputError(
                 f"Expected the index of a row with a vector (0 to {len(values) - 1}, not a failed input). "
                 f"Received: query={query}"
