@@ -31,18 +31,23 @@ from astrozoo.spec import InputSpec, ModelSpec, spec
 __version__ = "0.1.0"
 
 _LAZY = {
+    "anomaly_scores": "astrozoo.embedding.neighbours",
     "builders": "astrozoo.builders",
+    "embed": "astrozoo.embedding.run",
     "finetune": "astrozoo.training.finetune",
     "layers": "astrozoo.layers",
     "load": "astrozoo.folders.loading",
     "save": "astrozoo.folders.saving",
     "predict": "astrozoo.prediction",
     "push": "astrozoo.folders.publishing",
+    "similar": "astrozoo.embedding.neighbours",
 }
 """Names whose modules import Keras: ``name -> module`` (the module itself for a submodule)."""
 
 if TYPE_CHECKING:
     from astrozoo import builders, layers
+    from astrozoo.embedding.neighbours import anomaly_scores, similar
+    from astrozoo.embedding.run import embed
     from astrozoo.folders.loading import load
     from astrozoo.folders.publishing import push
     from astrozoo.folders.saving import save
@@ -62,7 +67,9 @@ __all__ = [
     "ModelNotFoundError",
     "ModelSpec",
     "TrainingError",
+    "anomaly_scores",
     "builders",
+    "embed",
     "finetune",
     "layers",
     "list_models",
@@ -71,5 +78,6 @@ __all__ = [
     "push",
     "resolve_spec",
     "save",
+    "similar",
     "spec",
 ]

@@ -1,4 +1,4 @@
-"""The ``astrozoo`` command: predict, list, info, demo, push, train, finetune, cv, cv-pool, download.
+"""The ``astrozoo`` command: predict, embed, list, info, demo, push, train, finetune, cv, cv-pool, download.
 
 Exit codes: 0 success; 2 usage error (bad arguments, unknown model, no input);
 3 when some inputs failed (their rows say why).
@@ -134,6 +134,27 @@ def _parser() -> argparse.ArgumentParser:
         "default 512, or $ASTROZOO_MAX_DECODED_MB)",
     )
     predict.set_defaults(run=_predict)
+
+    embed = commands.add_parser("embed", help="write each input's representation vector (astrozoo.embed)")
+    embed.add_argument("model", help="zoo name, model folder, or hf://org/repo")
+    embed.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders")
+    embed.add_argument(
+        "-o",
+        "--output",
+        help="write the table here (.parquet: a vector column; .csv: columns e_0 ... e_N; .ecsv, .fits); "
+        "default: CSV on stdout",
+    )
+    embed.add_argument("--batch-size", type=_positive_int, default=None, help="examples per batch")
+    embed.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    embed.add_argument(
+        "--gallery",
+        metavar="PNG",
+        help="also draw the inputs with the highest anomaly scores (astrozoo.anomaly_scores) into this PNG",
+    )
+    embed.add_argument(
+        "--neighbour", type=_positive_int, default=5, metavar="K", help="anomaly score: the K-th neighbour"
+    )
+    embed.set_defaults(run=_embed)
 
     listing = commands.add_parser("list", help="list the zoo's models")
     listing.add_argument("--task", choices=["classification", "regression"])
@@ -382,6 +403,39 @@ def _predict_within_budget(args) -> int:
         raise AstrozooError(f"cannot write {args.output or 'standard output'}: {err}") from None
     if failed:
         print(f"astrozoo: {failed} of {rows} inputs failed; see the error column.", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+def _embed(args) -> int:
+    import numpy as np  # noqa: PLC0415
+
+    import astrozoo  # noqa: PLC0415
+    from astrozoo.embedding import anomaly_scores, embed_chunks  # noqa: PLC0415
+    from astrozoo.embedding.gallery import anomaly_gallery  # noqa: PLC0415
+    from astrozoo.errors import InputError  # noqa: PLC0415
+    from astrozoo.io.table_writers import chunk_writer, output_format, stack_chunks  # noqa: PLC0415
+
+    if args.output:
+        output_format(args.output)
+    model = astrozoo.load(args.model)
+    if args.gallery and astrozoo.spec(model).input.kind == "table":
+        raise InputError("--gallery draws image or light-curve files; this model reads table rows.")
+    kept, failed = [], 0
+    with chunk_writer(args.output) as write:
+        for chunk in embed_chunks(
+            model, args.inputs, batch_size=args.batch_size, progress=not args.no_progress
+        ):
+            write(chunk)
+            failed += int(np.count_nonzero(np.asarray(chunk["error"], dtype=str) != ""))
+            if args.gallery:  # the scores compare every row with every other
+                kept.append(chunk)
+    if args.gallery:
+        vectors = stack_chunks(kept)
+        scores = anomaly_scores(vectors, k=args.neighbour)
+        anomaly_gallery(vectors, scores, astrozoo.spec(model), args.gallery)
+    if failed:
+        print(f"astrozoo: {failed} inputs failed; see the error column.", file=sys.stderr)
         return EXIT_SOME_FAILED
     return EXIT_OK
 

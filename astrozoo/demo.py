@@ -135,7 +135,8 @@ def _gallery(panels, output: Path) -> None:
             if c >= len(rows):
                 axis.axis("off")
                 continue
-            _draw(axis, model_spec, inputs, c, predictions[c])
+            source = None if model_spec.input.kind == "table" else inputs[c]  # rows of one catalogue
+            draw_input(axis, model_spec, source, predictions[c])
             truth = f"\ntrue: {rows['truth'][c]}" if rows["truth"][c] else "\n(synthetic)"
             score = "" if np.isnan(rows["confidence"][c]) else f" p={rows['confidence'][c]:.2f}"
             label = rows["label"][c] or "error"
@@ -146,12 +147,18 @@ def _gallery(panels, output: Path) -> None:
     plt.close(figure)
 
 
-def _draw(axis, model_spec, inputs, index, prediction):
+def draw_input(axis, model_spec, source, prediction) -> None:
+    """Draws one input on a matplotlib ``axis`` as ``model_spec``'s model sees it.
+
+    An image; a light curve, folded at the ``period`` of its ``prediction`` row where
+    there is one; or a table row's class probabilities (``source`` unused). A file that cannot be read gets
+    its error written instead.
+    """
     kind = model_spec.input.kind
     try:
         if kind == "image":
             pixels = np.nan_to_num(
-                read_image_input(inputs[index], field_of_view=model_spec.input.field_of_view).pixels
+                read_image_input(source, field_of_view=model_spec.input.field_of_view).pixels
             )
             if pixels.shape[-1] == 1:
                 image = np.arcsinh(pixels[..., 0] / (np.std(pixels) + 1e-12))
@@ -161,7 +168,7 @@ def _draw(axis, model_spec, inputs, index, prediction):
         elif kind == "lightcurve":  # folded at the model's period where it found one, as the model saw it
             folded = "period" in prediction.colnames and not np.ma.is_masked(prediction["period"])
             period = float(prediction["period"]) if folded else None
-            sequence = read_lightcurve_input(inputs[index], model_spec.input.bands, period=period).sequence
+            sequence = read_lightcurve_input(source, model_spec.input.bands, period=period).sequence
             bands = sequence[:, 3 : 3 + len(model_spec.input.bands)]
             axis.scatter(sequence[:, 0], sequence[:, 1], s=3, c=np.argmax(bands, axis=1), cmap="viridis")
             axis.invert_yaxis()

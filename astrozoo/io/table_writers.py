@@ -159,7 +159,7 @@ def _arrow_writer(sink, file_format: str) -> Iterator:
     def flush() -> None:
         nonlocal writer, schema
         settle_kept_types(held)
-        tables = [_arrow_table(chunk) for chunk in held]
+        tables = [_arrow_table(chunk, spread=file_format == "csv") for chunk in held]
         held.clear()
         if writer is None:
             schema = tables[0].schema
@@ -249,8 +249,14 @@ def settle_kept_types(chunks: list) -> None:
                 chunk[name] = MaskedColumn(np.zeros(len(column), dtype=typed.dtype), mask=True)
 
 
-def _arrow_table(chunk):
-    """An astropy table as a pyarrow one, masked cells as nulls."""
+def _arrow_table(chunk, spread: bool = False):
+    """An astropy table as a pyarrow one, masked cells as nulls.
+
+    A vector column (one array of d numbers a row, e.g. `astrozoo.embed`'s) becomes a fixed-size
+    list column, or with ``spread`` (CSV, one number a cell) d columns named
+    ``<prefix>_0`` to ``<prefix>_<d-1>``, the prefix being the column's ``meta["spread_as"]``
+    or else its name.
+    """
     import pyarrow as pa  # noqa: PLC0415
 
     columns = {}
@@ -258,5 +264,16 @@ def _arrow_table(chunk):
         column = chunk[name]
         mask = np.ma.getmaskarray(column)
         values = np.asarray(column.data.data if hasattr(column.data, "mask") else column.data)
-        columns[name] = pa.array(values, mask=mask if mask.any() else None)
+        if values.ndim == 2 and spread:
+            prefix = column.meta.get("spread_as", name)
+            for j in range(values.shape[1]):
+                columns[f"{prefix}_{j}"] = pa.array(values[:, j], mask=mask[:, j] if mask.any() else None)
+        elif values.ndim == 2:
+            rows = mask.any(axis=1)
+            flat = pa.array(np.ascontiguousarray(values).reshape(-1))
+            columns[name] = pa.FixedSizeListArray.from_arrays(
+                flat, values.shape[1], mask=pa.array(rows) if rows.any() else None
+            )
+        else:
+            columns[name] = pa.array(values, mask=mask if mask.any() else None)
     return pa.table(columns)

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from astrozoo.errors import InputError
 from astrozoo.spec import ModelSpec
+
+
+@dataclasses.dataclass(frozen=True)
+class VectorSpec(ModelSpec):
+    """The spec of a model whose outputs form one vector per input (an encoder, `astrozoo.embed`).
+
+    Its rows hold that vector in one column, ``column``, instead of a label and one column per
+    output; ``target_names`` name the vector's components (and give its length).
+
+    Attributes:
+        column: the name of the vector column.
+        spread_as: the prefix of the vector's components where a table holds one number a column
+            (CSV): ``<spread_as>_0``, ``<spread_as>_1``...
+    """
+
+    column: str = "embedding"
+    spread_as: str = "e"
 
 
 def output_columns(model_spec: ModelSpec, keep_columns: Sequence[str] = ()) -> list[str]:
@@ -21,7 +39,9 @@ def output_columns(model_spec: ModelSpec, keep_columns: Sequence[str] = ()) -> l
         ['source', 'objid', 'label', 'p_STAR', 'p_QSO', 'error', 'warning']
     """
     names = ["source", *keep_columns, "label"]
-    if model_spec.task == "classification":
+    if isinstance(model_spec, VectorSpec):
+        names[-1] = model_spec.column
+    elif model_spec.task == "classification":
         names += [f"p_{name}" for name in model_spec.class_names]
     else:
         names += [
@@ -73,7 +93,9 @@ def result_table(
     table["source"] = np.asarray(sources, dtype=str)
     for name, column in (kept or {}).items():
         table[name] = column
-    if model_spec.task == "classification":
+    if isinstance(model_spec, VectorSpec):
+        table[model_spec.column] = _vector_column(model_spec, outputs, failed)
+    elif model_spec.task == "classification":
         names = np.asarray(model_spec.class_names)
         best = np.argmax(np.nan_to_num(outputs, nan=-1.0), axis=1) if len(failed) else np.zeros(0, int)
         table["label"] = np.where(failed, "", names[best])
@@ -90,6 +112,16 @@ def result_table(
     table["warning"] = np.asarray(warnings, dtype=str)
     table.meta["model"] = model_spec.name or model_spec.builder
     return table
+
+
+def _vector_column(model_spec: VectorSpec, outputs: np.ndarray, failed: np.ndarray):
+    """The (rows, length) float32 column of a `VectorSpec` model's outputs, a failed row masked whole."""
+    from astropy.table import MaskedColumn  # noqa: PLC0415
+
+    mask = np.repeat(failed[:, None], outputs.shape[1], axis=1)
+    column = MaskedColumn(outputs.astype(np.float32), mask=mask)
+    column.meta["spread_as"] = model_spec.spread_as
+    return column
 
 
 def failed_input_table(model_spec: ModelSpec, source: str, error: str, keep_columns: Sequence[str] = ()):
