@@ -327,7 +327,7 @@ def test_held_out_tables_read_back_as_cross_validate_returned_them():
 
 def test_cv_pool_joins_written_runs_without_starting_tensorflow(tmp_path):
     """Runs as `cv --fold K -o RUN.json --predictions RUN.csv` writes them pool without importing Keras."""
-    from astrozoo.cli import _report_cross_validation
+    from astrozoo.commands.training import report_cross_validation as _report_cross_validation
     from astrozoo.statistics import correct_count
     from astrozoo.training.fold_pooling import summarized
 

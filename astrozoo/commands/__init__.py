@@ -1,0 +1,1 @@
+"""What each ``astrozoo`` subcommand does, one module per group; `astrozoo.cli` parses the arguments."""
