@@ -18,7 +18,7 @@ import keras
 
 from astrozoo.builders import build_from_config
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
-from astrozoo.folders import manifest, transport, zoo
+from astrozoo.folders import manifest, transport, validation, zoo
 from astrozoo.folders.files import (
     DESCRIPTIVE_FIELDS,
     METADATA_FILE,
@@ -95,7 +95,7 @@ def load_folder(folder: str | os.PathLike, records: dict | None = None, **descri
             f"class_names={stored.get('class_names')}, but its config builds task={built.task!r} "
             f"with class_names={list(built.class_names)}."
         )
-    model.load_weights(folder / WEIGHTS_FILE)
+    validation.load_checked_weights(model, folder / WEIGHTS_FILE)  # shapes that fit, finite values
     fields = {k: stored[k] for k in DESCRIPTIVE_FIELDS if k in stored}
     fields.update(describe)
     return attach_spec(model, built.replace(**fields))
