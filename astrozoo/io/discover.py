@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".fits.gz", ".fit.gz", ".fts.gz", ".fits.fz")
@@ -53,7 +54,9 @@ def find_inputs(paths, kind: str) -> list[Path]:
 
     Files named explicitly are kept whatever their suffix (a reader will say
     what is wrong with them); folders are walked recursively, sorted, keeping
-    files whose suffix fits ``kind`` and skipping hidden files.
+    files whose suffix fits ``kind`` and skipping hidden files. A folder that
+    cannot be listed (no permission) is skipped with an `UnreadableFolderWarning`
+    naming it, since it has no files to give an error row to.
 
     Args:
         paths: a path or a list of paths to files or folders.
@@ -68,10 +71,28 @@ def find_inputs(paths, kind: str) -> list[Path]:
     for path in map(Path, paths):
         if path.is_dir():
             found += sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not p.name.startswith(".") and has_suffix(p, SUFFIXES[kind])
+                p for p in _walk_files(path) if not p.name.startswith(".") and has_suffix(p, SUFFIXES[kind])
             )
         else:
             found.append(path)
     return found
+
+
+class UnreadableFolderWarning(UserWarning):
+    """A folder among the inputs could not be listed; its files, if any, are not predicted."""
+
+
+def _walk_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, warning about each subfolder that cannot be listed."""
+
+    def report(err: OSError) -> None:
+        warnings.warn(
+            f"Skipping folder {err.filename!r}: it cannot be read ({err.strerror}).",
+            UnreadableFolderWarning,
+            stacklevel=4,
+        )
+
+    files = []
+    for root, _, names in os.walk(folder, onerror=report):
+        files += [p for p in (Path(root) / n for n in names) if p.is_file()]
+    return files
