@@ -60,6 +60,9 @@ def read_json_document(path: Path) -> object:
 def check_inside(folder: Path, name: str) -> Path:
     """Returns ``folder / name`` if it resolves inside ``folder`` (a symlink may not leave it).
 
+    A Hugging Face cache snapshot (``.../snapshots/REVISION``) may also link into
+    its repo's ``blobs`` folder, as the cache stores every file.
+
     Raises:
         IntegrityError: the path, or a symlink on it, resolves outside the folder.
 
@@ -74,7 +77,10 @@ def check_inside(folder: Path, name: str) -> Path:
     """
     path = folder / name
     resolved, root = path.resolve(), folder.resolve()
-    if resolved != root and root not in resolved.parents:
+    roots = [root]
+    if folder.parent.name == "snapshots":  # a Hugging Face cache snapshot links to its repo's blobs/
+        roots.append((folder.parent.parent / "blobs").resolve())
+    if not any(resolved == r or r in resolved.parents for r in roots):
         raise IntegrityError(
             f"Refusing {str(path)!r}: it resolves to {str(resolved)!r}, outside the model folder "
             f"{str(root)!r}. Expected files inside the folder (a symlink may not leave it)."
