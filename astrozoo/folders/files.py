@@ -12,6 +12,7 @@ from pathlib import Path
 
 from astrozoo.errors import ConfigError, ModelNotFoundError
 from astrozoo.folders import validation
+from astrozoo.folders.integrity import check_relative_name
 from astrozoo.spec import ModelSpec
 
 CONFIG_FILE = "config.json"
@@ -66,5 +67,5 @@ def read_folder_json(folder: Path) -> tuple[dict, dict]:
     if missing:
         raise ConfigError(f"{str(folder / METADATA_FILE)!r} lists no sha256 for {sorted(missing)}.")
     for name in {*REQUIRED_FILES, *metadata["files"]}:
-        validation.check_inside(folder, name)
+        validation.check_inside(folder, check_relative_name(name))
     return config, metadata
