@@ -126,6 +126,32 @@ def example_input(shape, seed: int = 0) -> np.ndarray:
     return (rng.random(shape) * 255).astype("float32")
 
 
+# The caller's Hugging Face settings (many clusters set HF_HUB_OFFLINE=1) must not change what tests do;
+# HF_HUB_DISABLE_XET stays, set above for the local test Hub.
+HUB_VARIABLES = (
+    "HF_HUB_OFFLINE",
+    "HF_ENDPOINT",
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "HF_HOME",
+    "HF_HUB_CACHE",
+    "TRANSFORMERS_OFFLINE",
+)
+
+
+@pytest.fixture(autouse=True)
+def no_caller_hub_settings(monkeypatch):
+    """Removes the caller's Hub variables for each test (and the notebook kernels it starts).
+
+    huggingface_hub reads ``HF_HUB_OFFLINE`` once, at import, so its constant is reset too.
+    """
+    for name in HUB_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+
+
 @pytest.fixture
 def data_dir() -> Path:
     """The real data folder (ASTROZOO_DATA, default ../shared/data); skips when absent."""

@@ -326,3 +326,42 @@ def test_a_failed_write_is_one_line_without_a_traceback(table_model, tmp_path, m
     err = capsys.readouterr().err
     assert err == f"astrozoo: error: cannot write {output}: [Errno 28] No space left on device\n"
     assert not list(tmp_path.glob("*out.csv*"))  # no half-written file left
+
+
+# 6. Smaller: unreadable folders, huge cells, numbers that overflow.
+
+
+def test_an_unreadable_subfolder_is_named_in_a_warning(tmp_path, monkeypatch):
+    from astrozoo.io.discover import UnreadableFolderWarning, find_inputs
+
+    (tmp_path / "ok").mkdir()
+    (tmp_path / "ok" / "a.csv").write_text("u,g,r\n1,2,3\n")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "b.csv").write_text("u,g,r\n1,2,3\n")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # chmod 000 does not stop root, so refuse the listing as the OS would
+        if os.fspath(path) == str(locked):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.warns(UnreadableFolderWarning, match="locked"):
+        assert find_inputs(tmp_path, "table") == [tmp_path / "ok" / "a.csv"]
+
+
+def test_a_huge_text_cell_is_quoted_by_a_short_prefix(table_model, tmp_path):
+    path = tmp_path / "stars.csv"
+    path.write_text(f"u,g,r\n19,18,17\n19,{'x' * 1_000_000},17\n")
+    error = astrozoo.predict(str(table_model), [path])["error"][1]
+    assert len(error) < 300 and "'" + "x" * 80 + "…'" in error, error
+
+
+def test_a_number_of_many_digits_is_not_a_finite_number(table_model, tmp_path):
+    path = tmp_path / "stars.csv"
+    path.write_text(f"u,g,r\n19,18,17\n19,{'9' * 100_000},17\n19,,17\n")
+    errors = list(astrozoo.predict(str(table_model), [path])["error"])
+    assert errors[0] == ""
+    assert errors[1].endswith("row 1 holds values that are not finite numbers in columns ['g'].")
+    assert errors[2] == ""  # this model reads an empty cell as its missing_value

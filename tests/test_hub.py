@@ -128,6 +128,15 @@ def test_offline_uses_the_cache_and_explains_a_miss(local_hub, trained_cnn, monk
         astrozoo.load("hf://astro-tester/other")
 
 
+def test_push_while_offline_is_a_clear_error(local_hub, trained_cnn, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(
+        AstrozooError, match=r"Cannot push to 'astro-tester/tiny-radio': HF_HUB_OFFLINE is set"
+    ):
+        astrozoo.push(trained_cnn[0], "astro-tester/tiny-radio")
+    assert local_hub.repos == {}  # nothing was sent
+
+
 def test_zoo_model_without_shipped_weights_downloads_its_pinned_revision(
     local_hub, trained_cnn, tmp_path, monkeypatch
 ):

@@ -7,6 +7,7 @@ library versions, parameter count, and each file's sha256 and size) and
 before it:
 
 - `astrozoo.folders.integrity`: sha256 records, verification, atomic writes.
+- `astrozoo.folders.validation`: the shape of a folder's JSON, argument caps, symlinks, finite weights.
 - `astrozoo.folders.manifest`: the zoo manifest, `weights_manifest.json` (hashes, Hub pins, summaries).
 - `astrozoo.folders.files`: the file names, reading a folder's JSON, `folder_spec`.
 - `astrozoo.folders.card`: the model card rendered from a spec.

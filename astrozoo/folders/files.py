@@ -11,10 +11,11 @@ files alone, without TensorFlow.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from astrozoo.errors import ConfigError, ModelNotFoundError
+from astrozoo.folders import validation
+from astrozoo.folders.integrity import check_relative_name
 from astrozoo.spec import ModelSpec
 
 CONFIG_FILE = "config.json"
@@ -62,34 +63,27 @@ def read_folder_json(folder: Path) -> tuple[dict, dict]:
 
     Raises:
         ModelNotFoundError: the folder does not exist.
-        ConfigError: a file is missing, not JSON, or lacks the expected keys.
+        ConfigError: a file is missing, not JSON, or not of the expected shape (see
+            `astrozoo.folders.validation`).
+        IntegrityError: a file resolves outside the folder.
     """
     if not folder.is_dir():
         raise ModelNotFoundError(f"Model folder {str(folder)!r} does not exist.")
     documents = []
     for name in (CONFIG_FILE, METADATA_FILE):
-        path = folder / name
+        path = validation.check_inside(folder, name)
         try:
-            documents.append(json.loads(path.read_text(encoding="utf-8")))
+            documents.append(validation.read_json_document(path))
         except FileNotFoundError:
             raise ConfigError(
                 f"{str(folder)!r} is not an astrozoo model folder: {name} is missing. "
                 f"Expected {CONFIG_FILE}, {WEIGHTS_FILE} and {METADATA_FILE} written by astrozoo.save."
             ) from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise ConfigError(f"{str(path)!r} is not valid JSON: {err}") from None
-    config, metadata = documents
-    if not is_builder_config(config) and not {"class_name", "config"} <= set(config):
-        raise ConfigError(
-            f"{str(folder / CONFIG_FILE)!r} must hold a Keras-serialized model ('class_name', 'config') "
-            f"or astrozoo's 'builder' and 'arguments'. Received keys: {sorted(config)}"
-        )
-    if not isinstance(metadata.get("spec"), dict) or not isinstance(metadata.get("files"), dict):
-        raise ConfigError(
-            f"{str(folder / METADATA_FILE)!r} must hold 'spec' and 'files' objects (astrozoo metadata). "
-            f"Received keys: {sorted(metadata)}"
-        )
+    config = validation.check_config(documents[0], folder / CONFIG_FILE)
+    metadata = validation.check_metadata(documents[1], folder / METADATA_FILE)
     missing = set(MODEL_FILES) - set(metadata["files"])
     if missing:
         raise ConfigError(f"{str(folder / METADATA_FILE)!r} lists no sha256 for {sorted(missing)}.")
+    for name in {*REQUIRED_FILES, *metadata["files"]}:
+        validation.check_inside(folder, check_relative_name(name))
     return config, metadata

@@ -21,7 +21,7 @@ import keras
 
 from astrozoo.builders import build_from_config
 from astrozoo.errors import AstrozooError, ConfigError, ModelNotFoundError
-from astrozoo.folders import manifest, transport, zoo
+from astrozoo.folders import manifest, transport, validation, zoo
 from astrozoo.folders.files import (
     CONFIG_FILE,
     DESCRIPTIVE_FIELDS,
@@ -114,7 +114,9 @@ def load_folder(folder: str | os.PathLike, records: dict | None = None, **descri
             f"with class_names={list(built.class_names)}."
         )
     if is_builder_config(config):
-        model.load_weights(folder / WEIGHTS_FILE)
+        validation.load_checked_weights(model, folder / WEIGHTS_FILE)  # shapes that fit, finite values
+    else:
+        validation.check_finite_weights(model, folder / WEIGHTS_FILE)
     fields = {k: stored[k] for k in DESCRIPTIVE_FIELDS if k in stored}
     fields.update(describe)
     return attach_spec(model, built.replace(**fields))

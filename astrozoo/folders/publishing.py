@@ -10,7 +10,7 @@ import keras
 from astrozoo.folders.files import CARD_FILE, REQUIRED_FILES
 from astrozoo.folders.loading import load_folder
 from astrozoo.folders.saving import save
-from astrozoo.folders.transport import HF_PREFIX, endpoint, parse_reference
+from astrozoo.folders.transport import HF_PREFIX, endpoint, parse_reference, require_online
 
 
 def push(
@@ -37,10 +37,14 @@ def push(
     Returns:
         The commit sha, to pin with ``astrozoo.load("hf://org/name", revision=sha)``;
         ``keras.saving.load_model("hf://org/name")`` loads the repo too, after ``import astrozoo``.
+
+    Raises:
+        AstrozooError: ``HF_HUB_OFFLINE`` is set.
     """
     from huggingface_hub import HfApi  # noqa: PLC0415 (only publishing needs the upload client)
 
     repo_id = parse_reference(repo_id)
+    require_online(f"push to {repo_id!r}")
     # Loading a folder verifies every file and that its config builds; re-saving names the
     # model after its repo, so the card's usage snippet reads astrozoo.load("hf://org/name").
     model = model_or_folder if isinstance(model_or_folder, keras.Model) else load_folder(model_or_folder)

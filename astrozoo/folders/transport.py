@@ -45,6 +45,26 @@ def offline() -> bool:
     return value.upper() in {"1", "ON", "YES", "TRUE"} or bool(constants.HF_HUB_OFFLINE)
 
 
+def require_online(action: str) -> None:
+    """Raises a clear `AstrozooError` when ``HF_HUB_OFFLINE`` forbids reaching the Hub for ``action``.
+
+    Example:
+        >>> import os
+        >>> from unittest import mock
+        >>> with mock.patch.dict(os.environ, {"HF_HUB_OFFLINE": "1"}):
+        ...     require_online("push to 'org/name'")
+        Traceback (most recent call last):
+        ...
+        astrozoo.errors.AstrozooError: Cannot push to 'org/name': HF_HUB_OFFLINE is set...
+    """
+    if offline():
+        raise AstrozooError(
+            f"Cannot {action}: HF_HUB_OFFLINE is set, so the Hugging Face Hub may not be reached. "
+            f"Expected an online session. Received: HF_HUB_OFFLINE={os.environ.get('HF_HUB_OFFLINE', '')!r}; "
+            "unset it to publish."
+        )
+
+
 def endpoint() -> str | None:
     """The Hub endpoint from ``HF_ENDPOINT`` (read at call time), or None for huggingface.co."""
     return os.environ.get("HF_ENDPOINT") or None

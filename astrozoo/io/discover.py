@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".fits.gz", ".fit.gz", ".fts.gz", ".fits.fz", ".fits.z")
@@ -81,7 +82,9 @@ def find_inputs(paths, kind: str) -> list[Path]:
     Files named explicitly are kept whatever their suffix (a reader will say
     what is wrong with them); folders are walked recursively, sorted, keeping
     files whose suffix fits ``kind`` (an ``.xml`` file only if it is a
-    VOTable) and skipping hidden files.
+    VOTable) and skipping hidden files. A folder that cannot be listed (no
+    permission) is skipped with an `UnreadableFolderWarning` naming it, since it
+    has no files to give an error row to.
 
     Args:
         paths: a path or a list of paths to files or folders.
@@ -97,12 +100,31 @@ def find_inputs(paths, kind: str) -> list[Path]:
         if path.is_dir():
             found += sorted(
                 p
-                for p in path.rglob("*")
-                if p.is_file()
-                and not p.name.startswith(".")
+                for p in _walk_files(path)
+                if not p.name.startswith(".")
                 and has_suffix(p, SUFFIXES[kind])
                 and (not has_suffix(p, (".xml",)) or is_votable(p))
             )
         else:
             found.append(path)
     return found
+
+
+class UnreadableFolderWarning(UserWarning):
+    """A folder among the inputs could not be listed; its files, if any, are not predicted."""
+
+
+def _walk_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, warning about each subfolder that cannot be listed."""
+
+    def report(err: OSError) -> None:
+        warnings.warn(
+            f"Skipping folder {err.filename!r}: it cannot be read ({err.strerror}).",
+            UnreadableFolderWarning,
+            stacklevel=4,
+        )
+
+    files = []
+    for root, _, names in os.walk(folder, onerror=report):
+        files += [p for p in (Path(root) / n for n in names) if p.is_file()]
+    return files

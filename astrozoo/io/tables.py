@@ -173,9 +173,22 @@ def numeric_cells(
                 values[i, j], unreadable[i, j] = np.nan, True
         if len(column) and unreadable[:, j].all():
             raise InputError(
-                f"{source!r}: column {name!r} holds text, not numbers (first cell {str(column[0])!r})."
+                f"{source!r}: column {name!r} holds text, not numbers (first cell {quoted_cell(column[0])})."
             )
     return values, unreadable
+
+
+def quoted_cell(cell, limit: int = 80) -> str:
+    """A table cell quoted for a message: stripped, cut to ``limit`` characters and marked with "…" when cut.
+
+    Example:
+        >>> quoted_cell("  oops ")
+        "'oops'"
+        >>> quoted_cell("x" * 1000, limit=5)
+        "'xxxxx…'"
+    """
+    text = str(cell).strip()
+    return repr(text) if len(text) <= limit else repr(text[:limit] + "…")
 
 
 def missing_columns_error(

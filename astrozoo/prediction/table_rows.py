@@ -11,6 +11,7 @@ from astrozoo.errors import InputError, MissingColumnsError
 from astrozoo.input_range import InputRangeWarning
 from astrozoo.io.model_inputs import read_table_rows
 from astrozoo.io.table_chunks import DEFAULT_CHUNK_ROWS, table_chunks
+from astrozoo.io.tables import quoted_cell
 from astrozoo.prediction.results import failed_input_table, result_table
 from astrozoo.spec import ModelSpec
 
@@ -108,9 +109,12 @@ def _predict_rows(table, source: str, reading: TableReading):
     errors = np.full(len(rows), "", dtype=object)
     for i in np.flatnonzero(unreadable.any(axis=1)):
         cells = ", ".join(
-            f"{c} = {str(table[c][i]).strip()!r}" for c, bad in zip(names, unreadable[i], strict=True) if bad
+            f"{c} = {quoted_cell(table[c][i])}" for c, bad in zip(names, unreadable[i], strict=True) if bad
         )
         errors[i] = f"{source}: row {first + i} holds text where numbers are expected ({cells})."
+    for i in np.flatnonzero(np.isinf(rows).any(axis=1) & (errors == "")):  # e.g. 1e400, or too many digits
+        huge = [c for c, v in zip(names, rows[i], strict=True) if np.isinf(v)]
+        errors[i] = f"{source}: row {first + i} holds values that are not finite numbers in columns {huge}."
     if expected.missing_value is None:
         for i in np.flatnonzero(~np.isfinite(rows).all(axis=1) & (errors == "")):
             empty = [c for c, v in zip(names, rows[i], strict=True) if not np.isfinite(v)]
