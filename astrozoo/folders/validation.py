@@ -103,7 +103,7 @@ def check_config(config: object, path: Path) -> dict:
     """
     _expect(config, dict, "a JSON object", path, "the document")
     if isinstance(config.get("class_name"), str) and isinstance(config.get("config"), dict):
-        _check_layer_sizes(config["config"], path, "config", 0)
+        _check_layer_sizes(config["config"], path)
         return config
     if set(config) != {"builder", "arguments"}:
         raise ConfigError(
@@ -132,20 +132,25 @@ LAYER_SIZE_KEYS = frozenset(
 """Keras layer arguments that set how many weights a layer allocates when it is built."""
 
 
-def _check_layer_sizes(value: object, path: Path, where: str, depth: int) -> None:
-    """Caps the sizes of every layer in a Keras config, whose spec arguments live in ``arguments``."""
-    _check_depth(depth, where, path)
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_layer_sizes(item, path, f"{where}[{i}]", depth + 1)
-    elif isinstance(value, dict):
-        for key, item in value.items():
+def _check_layer_sizes(config: dict, path: Path) -> None:
+    """Caps the sizes of every layer of a Keras config, and the builder arguments its spec carries.
+
+    Walked with a stack, not recursion: a Keras config nests deeply and only the JSON parser bounds it.
+    """
+    stack: list[tuple[object, str]] = [(config, "config")]
+    while stack:
+        value, where = stack.pop()
+        items = (
+            enumerate(value) if isinstance(value, list) else value.items() if isinstance(value, dict) else ()
+        )
+        for key, item in items:
+            inner = f"{where}[{key}]" if isinstance(value, list) else f"{where}.{key}"
             if key == "arguments" and isinstance(item, dict):
-                check_arguments(item, path, f"{where}.arguments", depth + 1)
-            elif key in LAYER_SIZE_KEYS:
-                _check_value(item, f"{where}.{key}", MAX_ARGUMENT_INTEGER, path, depth + 1)
-            else:
-                _check_layer_sizes(item, path, f"{where}.{key}", depth + 1)
+                check_arguments(item, path, inner)
+            elif key in LAYER_SIZE_KEYS and not isinstance(value, list):
+                _check_value(item, inner, MAX_ARGUMENT_INTEGER, path, 1)
+            elif isinstance(item, list | dict):
+                stack.append((item, inner))
 
 
 def check_arguments(arguments: Mapping, path: Path, where: str = "arguments", depth: int = 0) -> None:
