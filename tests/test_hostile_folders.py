@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import TINY_CONFIGS
+from conftest import TINY_CONFIGS, as_format_1
 
 import astrozoo
 from astrozoo.builders import build_from_config
@@ -15,9 +15,12 @@ from astrozoo.folders.integrity import file_record
 
 @pytest.fixture(scope="module")
 def saved_mlp(tmp_path_factory):
-    """A tiny saved classifier, copied by each test before it is tampered with."""
+    """A tiny saved classifier in folder format 1 (builder config), copied by each test before it is
+    tampered with; `test_keras_config_with_a_huge_layer_is_refused` covers Keras's format."""
     builder, arguments, _ = TINY_CONFIGS["mlp-classifier"]
-    return astrozoo.save(build_from_config(builder, arguments), tmp_path_factory.mktemp("saved") / "mlp")
+    return as_format_1(
+        astrozoo.save(build_from_config(builder, arguments), tmp_path_factory.mktemp("saved") / "mlp")
+    )
 
 
 @pytest.fixture
@@ -181,3 +184,14 @@ def test_backbone_naming_its_own_folder(folder, table, capsys):
 
 def test_untampered_folder_still_loads(folder):
     assert astrozoo.load(folder).output_shape == (None, 3)
+
+
+def test_keras_config_with_a_huge_layer_is_refused(tmp_path, table, capsys):
+    builder, arguments, _ = TINY_CONFIGS["mlp-classifier"]
+    folder = astrozoo.save(build_from_config(builder, arguments), tmp_path / "keras-format")
+    text = (folder / "config.json").read_text()
+    assert '"units": ' in text
+    rewrite(folder, "config.json", text.replace('"units": ', '"units": 3000000', 1))  # 256 -> 3000000256
+    config = json.loads((folder / "config.json").read_text())
+    assert "class_name" in config  # Keras's own format
+    assert_refused_in_one_line(folder, table, capsys)

@@ -13,7 +13,6 @@ arguments) are rebuilt by that builder, as before.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -152,9 +151,9 @@ def keras_model(path: str | os.PathLike) -> keras.Model:
 def _saved_by_keras(folder: Path) -> bool:
     """Whether a folder is Keras's own: a Keras config, and Keras's ``metadata.json`` (no sha256 records)."""
     try:
-        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-        metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        config = validation.read_json_document(folder / CONFIG_FILE)
+        metadata = validation.read_json_document(folder / METADATA_FILE)
+    except (OSError, ConfigError):
         return False  # not Keras's either: read_folder_json says what is wrong
     keras_config = isinstance(config, dict) and not is_builder_config(config) and "class_name" in config
     keras_metadata = isinstance(metadata, dict) and "keras_version" in metadata

@@ -107,7 +107,7 @@ def check_config(config: object, path: Path) -> dict:
         return config
     if set(config) != {"builder", "arguments"}:
         raise ConfigError(
-            f"{str(path)!r} must hold a Keras-serialized model ('class_name', 'config') or exactly "
+            f"{str(path)!r} must hold a Keras-serialized model ('class_name', 'config') or astrozoo's "
             f"'builder' and 'arguments'. Received keys: {sorted(config)}"
         )
     _expect(config["builder"], str, "a builder name (a string)", path, "builder")
