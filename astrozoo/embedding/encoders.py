@@ -48,22 +48,29 @@ def encoder(model: keras.Model) -> keras.Model:
         (3, 8)
     """
     model_spec = spec(model)
-    features = _features(model, model_spec.builder)
-    if any(isinstance(layer, DihedralViews) for layer in model.layers):  # the same 8 views the model averages
-        features = DihedralAverage(name="tta_average_features")(features)
-    encoding = keras.Model(model.inputs, features, name=f"{model.name}_encoder")
-    width = int(features.shape[-1])
+    encoding = _encoding(model, model_spec.builder, model_spec.arguments)
+    width = int(encoding.outputs[0].shape[-1])
     fields = {field: getattr(model_spec, field) for field in model_spec.__dataclass_fields__}
     fields.update(task="regression", class_names=(), target_names=tuple(f"e_{i}" for i in range(width)))
     return attach_spec(encoding, VectorSpec(**fields))
 
 
-def _features(model: keras.Model, builder: str):
+def _encoding(model: keras.Model, builder: str, arguments: dict) -> keras.Model:
+    """The Keras model from ``model``'s inputs to its representation (an ensemble's members have no spec
+    of their own, so the builder and its arguments are passed down)."""
+    features = _features(model, builder, arguments)
+    if any(isinstance(layer, DihedralViews) for layer in model.layers):  # the same 8 views the model averages
+        features = DihedralAverage(name="tta_average_features")(features)
+    return keras.Model(model.inputs, features, name=f"{model.name}_encoder")
+
+
+def _features(model: keras.Model, builder: str, arguments: dict):
     """The symbolic tensor of ``model``'s representation."""
     if builder == "ensemble":
         inputs = model.inputs[0]
         members = [layer for layer in model.layers if layer.name.startswith("member_")]
-        vectors = [encoder(member)(inputs) for member in members]
+        member_builder, member_arguments = arguments["member_builder"], arguments["member_arguments"]
+        vectors = [_encoding(member, member_builder, member_arguments)(inputs) for member in members]
         return keras.layers.Concatenate(name="members_features")(vectors)
     if builder not in FEATURE_LAYERS:
         raise AstrozooError(
