@@ -120,24 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         help="table inputs: read a model column from a column the tables name otherwise, "
         "e.g. u=modelMag_u,g=modelMag_g (comma-separated, repeatable)",
     )
-    predict.add_argument(
-        "--workers",
-        type=_positive_int,
-        metavar="N",
-        help="share the files among N worker processes of a local Dask cluster (needs astrozoo[dask])",
-    )
-    predict.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="share the files among the workers of a running Dask cluster, e.g. tcp://10.0.0.5:8786",
-    )
-    predict.add_argument(
-        "--max-input-mb",
-        type=_positive_float,
-        metavar="MB",
-        help="refuse an input that decodes to more than MB MiB (images' float32 pixels, decompressed text; "
-        "default 512, or $ASTROZOO_MAX_DECODED_MB)",
-    )
+    _add_scale_options(predict)
     predict.set_defaults(run=predict_command)
 
     embed = commands.add_parser("embed", help="write each input's representation vector (astrozoo.embed)")
@@ -156,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PNG",
         help="also draw the inputs with the highest anomaly scores (astrozoo.anomaly_scores) into this PNG",
     )
+    _add_scale_options(embed)
     embed.add_argument(
         "--neighbour", type=_positive_int, default=5, metavar="K", help="anomaly score: the K-th neighbour"
     )
@@ -283,6 +267,28 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--mirror", help="base URL of a mirror holding DATASET/FILE")
     fetch.set_defaults(run=download_command)
     return parser
+
+
+def _add_scale_options(command: argparse.ArgumentParser) -> None:
+    """``--workers``, ``--scheduler`` and ``--max-input-mb``, which predict and embed share."""
+    command.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="share the files among N worker processes of a local Dask cluster (needs astrozoo[dask])",
+    )
+    command.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="share the files among the workers of a running Dask cluster, e.g. tcp://10.0.0.5:8786",
+    )
+    command.add_argument(
+        "--max-input-mb",
+        type=_positive_float,
+        metavar="MB",
+        help="refuse an input that decodes to more than MB MiB (images' float32 pixels, decompressed text; "
+        "default 512, or $ASTROZOO_MAX_DECODED_MB)",
+    )
 
 
 def _at_least_two(text: str) -> int:

@@ -16,7 +16,13 @@ from astropy.table import Table  # noqa: E402
 
 import astrozoo  # noqa: E402
 from astrozoo import cli  # noqa: E402
-from astrozoo.distributed import connect, predict_catalog, predict_dataframe, predict_files  # noqa: E402
+from astrozoo.distributed import (  # noqa: E402
+    connect,
+    predict_catalog,
+    predict_dataframe,
+    predict_files,
+    predict_on_cluster,
+)
 from astrozoo.distributed.partitions import Prediction, predict_frame  # noqa: E402
 from astrozoo.errors import InputError  # noqa: E402
 
@@ -183,3 +189,19 @@ def test_a_row_that_fails_its_whole_partition_becomes_an_error_row_alone(sdss_ro
     assert np.isnan(result.loc[103, "p_STAR"]) and result.loc[103, "label"] == ""
     good = result.drop(index=103)
     assert (good["error"] == "").all() and not good[PROBABILITIES].isna().any().any()
+
+
+def test_embed_on_the_cluster_gives_the_serial_vectors(client, data_dir, tmp_path):
+    real = sorted((data_dir / "mirabest" / "fits").glob("*.fits.fz"))[:5]
+    bad = tmp_path / "broken.fits"
+    bad.write_text("not a FITS file")
+    paths = [*real[:2], bad, *real[2:]]
+    distributed = predict_on_cluster(client, "radio-cnn", paths, embedding=True)
+    serial = astrozoo.embed("radio-cnn", paths)
+    assert distributed.colnames == serial.colnames
+    assert list(distributed["source"]) == [str(p) for p in paths]
+    assert list(distributed["error"]) == list(serial["error"]) and distributed["error"][2]
+    good = [0, 1, 3, 4, 5]
+    np.testing.assert_allclose(
+        np.asarray(distributed["embedding"])[good], np.asarray(serial["embedding"])[good], atol=1e-5, rtol=0
+    )

@@ -28,9 +28,12 @@ def embed_command(args) -> int:
         kept = []
 
         def chunks():
-            for chunk in embed_chunks(
-                model, args.inputs, batch_size=args.batch_size, progress=not args.no_progress
-            ):
+            if args.workers or args.scheduler:
+                parts = [_predict_on_cluster(args, (), {}, embedding=True)]
+            else:
+                progress = not args.no_progress
+                parts = embed_chunks(model, args.inputs, batch_size=args.batch_size, progress=progress)
+            for chunk in parts:
                 if args.gallery:  # the scores compare every row with every other
                     kept.append(chunk)
                 yield chunk
@@ -38,9 +41,8 @@ def embed_command(args) -> int:
         status = write_chunks(chunks(), args.output)
     if args.gallery:
         vectors = stack_chunks(kept)
-        anomaly_gallery(
-            vectors, anomaly_scores(vectors, k=args.neighbour), astrozoo.spec(model), args.gallery
-        )
+        scores = anomaly_scores(vectors, k=args.neighbour)
+        anomaly_gallery(vectors, scores, astrozoo.spec(model), args.gallery)
     return status
 
 
@@ -76,7 +78,7 @@ def _prediction_chunks(args):
     )
 
 
-def _predict_on_cluster(args, keep: list[str], columns: dict[str, str]):
+def _predict_on_cluster(args, keep, columns: dict[str, str], embedding: bool = False):
     """``astrozoo predict --workers N`` or ``--scheduler ADDRESS``: the serial run's table, from Dask."""
     from astrozoo.errors import InputError  # noqa: PLC0415
 
@@ -86,5 +88,11 @@ def _predict_on_cluster(args, keep: list[str], columns: dict[str, str]):
         raise InputError(f"--workers and --scheduler need Dask. {err}") from None
     with connect(workers=args.workers, scheduler=args.scheduler) as client:
         return predict_on_cluster(
-            client, args.model, args.inputs, batch_size=args.batch_size, keep_columns=keep, columns=columns
+            client,
+            args.model,
+            args.inputs,
+            batch_size=args.batch_size,
+            keep_columns=keep,
+            columns=columns,
+            embedding=embedding,
         )

@@ -64,6 +64,7 @@ def predict_on_cluster(
     batch_size: int | None = None,
     keep_columns: Sequence[str] = (),
     columns: Mapping[str, str] | None = None,
+    embedding: bool = False,
 ):
     """`astrozoo.predict` on files and folders, its files shared among a cluster's workers.
 
@@ -75,6 +76,7 @@ def predict_on_cluster(
         model: a zoo name, a model folder the workers can read, or ``hf://org/repo``.
         inputs: files or folders the workers can read.
         batch_size, keep_columns, columns: as `astrozoo.predict` takes them.
+        embedding: give each input's vector (`astrozoo.embed`) instead of its prediction.
 
     Returns:
         An `astropy.table.Table`, as `astrozoo.predict` returns.
@@ -89,7 +91,7 @@ def predict_on_cluster(
     if not files:
         raise InputError(f"No {kind} input found in {inputs!r}.")
     keep = (keep_columns,) if isinstance(keep_columns, str) else tuple(keep_columns)
-    prediction = Prediction(ref, keep, dict(columns or {}), batch_size)
+    prediction = Prediction(ref, keep, dict(columns or {}), batch_size, embedding)
     addresses = list(client.scheduler_info(n_workers=-1)["workers"])
     # Every worker loads the model before any file is sent, so that none waits on another's start.
     client.gather([client.submit(preload, ref, workers=[a], pure=False) for a in addresses])

@@ -25,15 +25,17 @@ class Prediction:
         keep_columns: input columns copied into the output (tables).
         columns: the inputs' name of each model column they name otherwise (tables).
         batch_size: examples per forward pass; None for `astrozoo.predict`'s default.
+        embedding: run `astrozoo.embed` (each input's vector) instead of `astrozoo.predict`.
     """
 
     ref: str
     keep_columns: tuple[str, ...] = ()
     columns: Mapping[str, str] = dataclasses.field(default_factory=dict)
     batch_size: int | None = None
+    embedding: bool = False
 
     def run(self, inputs):
-        """`astrozoo.predict` on ``inputs`` with this process's copy of the model.
+        """`astrozoo.predict` (or `astrozoo.embed`) on ``inputs`` with this process's copy of the model.
 
         The batch's Python warnings are dropped: each row's ``warning`` column holds them.
         """
@@ -44,7 +46,8 @@ class Prediction:
             options["batch_size"] = self.batch_size
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return astrozoo.predict(worker_model(self.ref), inputs, **options)
+            run = astrozoo.embed if self.embedding else astrozoo.predict
+            return run(worker_model(self.ref), inputs, **options)
 
 
 def predict_frame(frame: pd.DataFrame, prediction: Prediction, inputs: Sequence[str], meta: pd.DataFrame):
