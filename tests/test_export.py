@@ -86,7 +86,7 @@ def test_onnx_without_its_converter_says_what_to_install(tmp_path):
     assert not (tmp_path / "model.onnx").exists()
 
 
-@pytest.mark.filterwarnings("ignore:.*ai_edge_litert:UserWarning")  # tf.lite.Interpreter's move notice
+@pytest.mark.filterwarnings("ignore:(?s).*ai_edge_litert")  # tf.lite.Interpreter's move notice
 def test_litert_writes_a_tflite_file_that_predicts_as_the_keras_model(tmp_path):
     import tensorflow as tf
 
