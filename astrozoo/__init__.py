@@ -34,6 +34,7 @@ _LAZY = {
     "anomaly_scores": "astrozoo.embedding.neighbours",
     "builders": "astrozoo.builders",
     "embed": "astrozoo.embedding.run",
+    "export": "astrozoo.folders.export",
     "finetune": "astrozoo.training.finetune",
     "layers": "astrozoo.layers",
     "load": "astrozoo.folders.loading",
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from astrozoo import builders, layers
     from astrozoo.embedding.neighbours import anomaly_scores, similar
     from astrozoo.embedding.run import embed
+    from astrozoo.folders.export import export
     from astrozoo.folders.loading import load
     from astrozoo.folders.publishing import push
     from astrozoo.folders.saving import save
@@ -70,6 +72,7 @@ __all__ = [
     "anomaly_scores",
     "builders",
     "embed",
+    "export",
     "finetune",
     "layers",
     "list_models",

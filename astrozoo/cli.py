@@ -13,6 +13,7 @@ import sys
 import tempfile
 import warnings
 
+from astrozoo.commands.exporting import export_command
 from astrozoo.commands.models import demo_command, download_command, info_command, list_command, push_command
 from astrozoo.commands.output import EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from astrozoo.commands.predicting import embed_command, predict_command
@@ -260,6 +261,16 @@ def _parser() -> argparse.ArgumentParser:
         "(.csv, .parquet, .ecsv, .fits or .txt)",
     )
     pool.set_defaults(run=cv_pool_command)
+
+    export = commands.add_parser("export", help="write a model as a SavedModel, ONNX or LiteRT artifact")
+    export.add_argument("model", help="zoo name, model folder, or hf://org/repo")
+    export.add_argument(
+        "--format", choices=["savedmodel", "onnx", "litert"], default="savedmodel",
+        help="savedmodel (a folder; TF Serving, keras.layers.TFSMLayer), onnx (needs astrozoo[onnx]) or "
+        "litert (a .tflite file); default savedmodel",
+    )  # fmt: skip
+    export.add_argument("-o", "--output", required=True, help="folder or file to write (must not exist)")
+    export.set_defaults(run=export_command)
 
     fetch = commands.add_parser("download", help="download datasets into the cache (see ASTROZOO_CACHE)")
     fetch.add_argument("datasets", nargs="+", metavar="DATASET", help="dataset names, e.g. photoz_mgs")
