@@ -193,3 +193,23 @@ def as_format_1(folder):
     metadata["files"]["config.json"] = file_record(folder / "config.json")
     (folder / "metadata.json").write_text(json.dumps(metadata))
     return folder
+
+
+@pytest.fixture(scope="module")
+def galaxy_model(tmp_path_factory):
+    """A tiny saved resnet_transfer colour-image classifier (a model folder path)."""
+    import astrozoo
+    from astrozoo.builders import build_from_config
+
+    model = build_from_config(*TINY_CONFIGS["resnet_transfer-compact"][:2])
+    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-galaxy")
+
+
+@pytest.fixture(scope="module")
+def table_model(tmp_path_factory):
+    """A tiny saved MLP regressor of table rows (a model folder path)."""
+    import astrozoo
+    from astrozoo.builders import build_from_config
+
+    model = build_from_config(*TINY_CONFIGS["mlp-regressor"][:2])
+    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-photoz")

@@ -28,18 +28,6 @@ from astrozoo.io.tables import read_text
 
 
 @pytest.fixture(scope="module")
-def galaxy_model(tmp_path_factory):
-    model = build_from_config(*TINY_CONFIGS["resnet_transfer-compact"][:2])
-    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-galaxy")
-
-
-@pytest.fixture(scope="module")
-def table_model(tmp_path_factory):
-    model = build_from_config(*TINY_CONFIGS["mlp-regressor"][:2])
-    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-photoz")
-
-
-@pytest.fixture(scope="module")
 def lightcurve_model(tmp_path_factory):
     args = {**TINY_CONFIGS["recurrent-gru"][1], "bands": ["g"]}
     return astrozoo.save(build_from_config("recurrent", args), tmp_path_factory.mktemp("models") / "tiny-rr")

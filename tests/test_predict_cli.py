@@ -31,18 +31,6 @@ def radio_model(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def galaxy_model(tmp_path_factory):
-    model = build_from_config(*TINY_CONFIGS["resnet_transfer-compact"][:2])
-    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-galaxy")
-
-
-@pytest.fixture(scope="module")
-def table_model(tmp_path_factory):
-    model = build_from_config(*TINY_CONFIGS["mlp-regressor"][:2])
-    return astrozoo.save(model, tmp_path_factory.mktemp("models") / "tiny-photoz")
-
-
-@pytest.fixture(scope="module")
 def lightcurve_model(tmp_path_factory):
     args = {**TINY_CONFIGS["recurrent-gru"][1], "bands": list("ugriz")}
     return astrozoo.save(build_from_config("recurrent", args), tmp_path_factory.mktemp("models") / "tiny-rr")
