@@ -163,10 +163,17 @@ def data_dir() -> Path:
 @pytest.fixture
 def local_hub(monkeypatch, tmp_path):
     """A local Hub server on 127.0.0.1 with the real huggingface_hub client pointed at it."""
+    import huggingface_hub
+
     from astrozoo.testing import LocalHub
 
     hub = LocalHub()
     monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    # huggingface-hub 0.24 validates a README's metadata against the ENDPOINT it read at import.
+    if tuple(int(part) for part in huggingface_hub.__version__.split(".")[:2]) < (0, 25):
+        from huggingface_hub import hf_api
+
+        monkeypatch.setattr(hf_api, "ENDPOINT", hub.endpoint)
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     monkeypatch.setenv("HF_TOKEN", "hf_fake_token_for_tests")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
