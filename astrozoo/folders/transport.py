@@ -51,6 +51,7 @@ def require_online(action: str) -> None:
     Example:
         >>> import os
         >>> from unittest import mock
+        >>> import huggingface_hub.constants  # it reads HF_HUB_OFFLINE once: import it outside the patch
         >>> with mock.patch.dict(os.environ, {"HF_HUB_OFFLINE": "1"}):
         ...     require_online("push to 'org/name'")
         Traceback (most recent call last):
