@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
 from astrozoo.distributed.partitions import Prediction, predict_paths
 from astrozoo.distributed.schema import model_reference, model_spec
 from astrozoo.distributed.worker import preload
 from astrozoo.errors import InputError
+from astrozoo.prediction.warning_summary import WarningTally
 
 CONNECT_TIMEOUT_S = 5
 TASKS_PER_WORKER = 4
@@ -101,18 +101,7 @@ def predict_on_cluster(
     futures = client.map(predict_paths, groups, prediction=prediction, retries=2, pure=False)
     tables = client.gather(futures)
     table = vstack(tables, join_type="exact", metadata_conflicts="silent") if len(tables) > 1 else tables[0]
-    _summarize_warnings(table)
+    tally = WarningTally()  # one warning, as the serial run gives
+    tally.add(table)
+    tally.warn(stacklevel=2)
     return table
-
-
-def _summarize_warnings(table) -> None:
-    """One Python warning for the rows read despite a problem, as a serial run gives."""
-    warned = [i for i, text in enumerate(table["warning"]) if text]
-    if warned:
-        first = warned[0]
-        warnings.warn(
-            f"{len(warned)} of {len(table)} inputs were read despite a problem (see the 'warning' column); "
-            f"the first, {table['source'][first]}: {table['warning'][first]}",
-            UserWarning,
-            stacklevel=3,
-        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
 import keras
@@ -11,11 +10,11 @@ import numpy as np
 
 from astrozoo.errors import AstrozooError, InputError
 from astrozoo.folders.loading import load
-from astrozoo.input_range import InputRangeWarning, training_spread
+from astrozoo.input_range import training_spread
 from astrozoo.io import find_inputs
 from astrozoo.io.table_chunks import DEFAULT_CHUNK_ROWS
 from astrozoo.io.table_writers import stack_chunks
-from astrozoo.prediction.files import FILE_WARNINGS, predict_files
+from astrozoo.prediction.files import predict_files
 from astrozoo.prediction.results import check_keep_columns, result_table
 from astrozoo.prediction.table_rows import (
     DEFAULT_TABLE_BATCH,
@@ -25,12 +24,11 @@ from astrozoo.prediction.table_rows import (
     predict_arrays,
     predict_table,
 )
+from astrozoo.prediction.warning_summary import WarningTally
 from astrozoo.spec import ModelSpec, spec
 
 DEFAULT_FILE_BATCH = 32
 """Images or light curves per forward pass."""
-
-_WARNING_CATEGORIES = {category.__name__: category for category in (*FILE_WARNINGS, InputRangeWarning)}
 
 
 def predict(
@@ -123,7 +121,7 @@ def predict_chunks(
         inputs = files
     # The row count is known up front except for table files, which hold any number of rows.
     bar = _progress_bar(progress, None if kind == "table" and not in_memory else len(inputs))
-    tally = _WarningTally()
+    tally = WarningTally()
     if isinstance(inputs, np.ndarray):
         parts = [_predict_array(model, model_spec, inputs, batch, spread)]
     elif kind == "table":
@@ -140,7 +138,7 @@ def predict_chunks(
         bar.update(len(part))
         yield part
     bar.close()
-    tally.warn()
+    tally.warn(stacklevel=3)
 
 
 def _predict_array(model, model_spec: ModelSpec, arrays, batch_size: int, spread):
@@ -151,34 +149,6 @@ def _predict_array(model, model_spec: ModelSpec, arrays, batch_size: int, spread
     warned = far_row_warnings(arrays, errors == "", spread, model_spec.input.missing_value)
     sources = np.arange(len(arrays)).astype(str)
     return result_table(model_spec, sources, outputs, errors, warned, None, np.full(len(arrays), np.nan))
-
-
-class _WarningTally:
-    """Counts the rows with a warning over a run's chunks, for one warning at its end."""
-
-    def __init__(self):
-        self.rows = self.warned = 0
-        self.first: tuple[str, str] | None = None
-
-    def add(self, part) -> None:
-        self.rows += len(part)
-        warned = np.flatnonzero(np.asarray(part["warning"], dtype=str) != "")
-        self.warned += len(warned)
-        if self.first is None and len(warned):
-            self.first = (str(part["source"][warned[0]]), str(part["warning"][warned[0]]))
-
-    def warn(self) -> None:
-        """One warning for a run's warned rows, instead of one (or several lines) per input."""
-        if self.first is None:
-            return
-        source, text = self.first
-        name, _, message = text.partition(": ")
-        warnings.warn(
-            f"{self.warned} of {self.rows} inputs were read despite a problem (see the 'warning' column); "
-            f"the first, {source}: {message}",
-            _WARNING_CATEGORIES.get(name, UserWarning),
-            stacklevel=4,
-        )
 
 
 class _NoBar:
