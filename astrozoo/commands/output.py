@@ -47,9 +47,3 @@ def write_table(table, path: Path) -> None:
 
     with chunk_writer(path) as write:
         write(table)
-
-
-def table_format(path: Path) -> str:
-    from astrozoo.io.table_writers import output_format  # noqa: PLC0415
-
-    return output_format(path)

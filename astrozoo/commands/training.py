@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from astrozoo.commands.output import EXIT_OK, table_format, write_table
+from astrozoo.commands.output import EXIT_OK, write_table
 
 
 def train_command(args) -> int:
@@ -52,6 +52,7 @@ def _scalars(metrics: dict) -> dict:
 
 
 def cv_command(args) -> int:
+    from astrozoo.io.table_writers import output_format  # noqa: PLC0415
     from astrozoo.training.crossval import cross_validate  # noqa: PLC0415
     from astrozoo.training.recipes import RECIPES  # noqa: PLC0415
 
@@ -59,7 +60,7 @@ def cv_command(args) -> int:
         print_fold(fold, metrics, RECIPES[args.model].headline)
 
     if args.predictions:
-        table_format(Path(args.predictions))  # a file name it cannot write fails now, not after the folds
+        output_format(Path(args.predictions))  # a file name it cannot write fails now, not after the folds
     result = cross_validate(
         args.model, folds=args.folds, data_dir=args.data, epochs=args.epochs, seed=args.seed,
         members=args.members, overrides=dict(args.overrides or ()), on_fold=report,
@@ -71,10 +72,11 @@ def cv_command(args) -> int:
 
 def cv_pool_command(args) -> int:
     from astrozoo.errors import InputError  # noqa: PLC0415
+    from astrozoo.io.table_writers import output_format  # noqa: PLC0415
     from astrozoo.training.fold_pooling import held_out_from_table, pool_fold_runs  # noqa: PLC0415
 
     if args.predictions:
-        table_format(Path(args.predictions))
+        output_format(Path(args.predictions))
     results = []
     for name in args.runs:
         result = _read_json(Path(name), "astrozoo cv -o")
@@ -111,11 +113,12 @@ def _read_predictions(path: Path):
     from astropy.table import Table  # noqa: PLC0415
 
     from astrozoo.errors import InputError  # noqa: PLC0415
+    from astrozoo.io.table_writers import output_format  # noqa: PLC0415
 
     if not path.is_file():
         raise InputError(f"{str(path)!r}: no such file (expected the astrozoo cv --predictions table).")
     try:
-        return Table.read(path, format=table_format(path))
+        return Table.read(path, format=output_format(path))
     except InputError:
         raise
     except Exception as err:  # noqa: BLE001 (astropy's readers raise many kinds)
